@@ -1,0 +1,33 @@
+"""The web process and everything it shares with workers.
+
+create_app() is the only wiring place: it builds the runtime (config, database, queues,
+providers) and registers the blueprints.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Mapping
+
+from flask import Flask
+
+from gateway.config import Config, load_config
+from gateway.runtime import Runtime, build_runtime, install
+
+MAX_REQUEST_BYTES = 64 * 1024   # an SMS webhook is under 4 KiB; anything far larger is not one
+
+
+def create_app(config: Config | Mapping | None = None, *, runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        if config is None or isinstance(config, Mapping):
+            config = load_config(**dict(config or {}))
+        runtime = build_runtime(config)
+    install(runtime)
+    from gateway.logs import configure_logging
+    from gateway.web import register_blueprints
+
+    configure_logging()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=runtime.config.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.extensions["gateway"] = runtime
+    register_blueprints(app)
+    return app

@@ -1,0 +1,138 @@
+"""Configuration: the only reader of os.environ.
+
+Everything has an embedded default so that `gateway serve` works on a fresh machine
+(SQLite under instance/, an in-process queue, the console SMS provider). With
+GATEWAY_ENV=production the defaults that are only safe on a laptop are refused.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from gateway.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+KEYS_FILE = "keys.json"
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    pseudonym_key: bytes           # HMAC key: reporter number -> stable pseudonym
+    number_key: bytes              # Fernet key: reporter number encrypted at rest
+    public_base_url: str           # the URL providers sign (scheme + host, no trailing slash)
+    public_base_url_given: bool = False   # False: `serve` may derive it from its bind address
+    sms_provider: str = "console"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_api_base: str = ""
+    at_username: str = ""
+    at_api_key: str = ""
+    at_from: str = ""
+    at_webhook_token: str = ""
+    at_api_base: str = ""
+    production: bool = False
+    instance_dir: Path = DEFAULT_INSTANCE
+    default_language: str = "fr"
+    phone_region: str = "ML"
+    send_backoff_seconds: tuple[int, ...] = (5, 30, 120, 600)
+    sweep_interval_seconds: int = 60
+    sweep_grace_seconds: int = 120   # a report this old and still unprocessed is re-enqueued
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """No REDIS_URL: queue and worker run inside the web process."""
+        return not self.redis_url
+
+    def with_overrides(self, **changes) -> "Config":
+        return replace(self, **changes)
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
+    env = os.environ if env is None else env
+    production = env.get("GATEWAY_ENV", "development").lower() == "production"
+    instance_dir = Path(env.get("GATEWAY_INSTANCE_DIR", DEFAULT_INSTANCE))
+    keys = _development_keys(instance_dir) if not production else {}
+    config = Config(
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'gateway.sqlite'}",
+        redis_url=env.get("REDIS_URL") or None,
+        secret_key=env.get("SECRET_KEY") or keys.get("secret_key", ""),
+        pseudonym_key=_b64(env.get("PSEUDONYM_KEY") or keys.get("pseudonym_key", "")),
+        number_key=(env.get("NUMBER_KEY") or keys.get("number_key", "")).encode(),
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        public_base_url_given=bool(env.get("PUBLIC_BASE_URL")),
+        sms_provider=env.get("SMS_PROVIDER", "console"),
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or keys.get("twilio_auth_token", ""),
+        twilio_from=env.get("TWILIO_FROM", ""),
+        twilio_api_base=env.get("TWILIO_API_BASE", ""),
+        at_username=env.get("AT_USERNAME", ""),
+        at_api_key=env.get("AT_API_KEY", ""),
+        at_from=env.get("AT_FROM", ""),
+        at_webhook_token=env.get("AT_WEBHOOK_TOKEN") or keys.get("at_webhook_token", ""),
+        at_api_base=env.get("AT_API_BASE", ""),
+        production=production,
+        instance_dir=instance_dir,
+    )
+    config = replace(config, **overrides)
+    if production:
+        _refuse_unsafe_production(config)
+    return config
+
+
+def _b64(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value) if value else b""
+
+
+def _development_keys(instance_dir: Path) -> dict[str, str]:
+    """Generate key material once into instance/keys.json (mode 0600) for development.
+
+    Production must bring its own keys: losing this file loses every pseudonym mapping.
+    """
+    path = instance_dir / KEYS_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    from cryptography.fernet import Fernet
+
+    keys = {
+        "secret_key": secrets.token_urlsafe(32),
+        "pseudonym_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "number_key": Fernet.generate_key().decode(),
+        "twilio_auth_token": secrets.token_hex(16),
+        "at_webhook_token": secrets.token_urlsafe(24),
+    }
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(keys, handle)
+    os.replace(tmp, path)
+    return keys
+
+
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": lambda c: len(c.secret_key) >= 32,
+    "PSEUDONYM_KEY": lambda c: len(c.pseudonym_key) >= 32,
+    "NUMBER_KEY": lambda c: len(c.number_key) == 44,
+    "PUBLIC_BASE_URL (https)": lambda c: c.public_base_url.startswith("https://"),
+    "DATABASE_URL (not SQLite)": lambda c: not c.database_url.startswith("sqlite"),
+    "REDIS_URL": lambda c: bool(c.redis_url),
+    "SMS_PROVIDER (not console)": lambda c: c.sms_provider != "console",
+    "TWILIO_AUTH_TOKEN or AT_WEBHOOK_TOKEN": lambda c: bool(c.twilio_auth_token or c.at_webhook_token),
+}
+
+
+def _refuse_unsafe_production(config: Config) -> None:
+    missing = [name for name, ok in REQUIRED_IN_PRODUCTION.items() if not ok(config)]
+    if missing:
+        raise ConfigError("production refuses to start; missing or unsafe: " + ", ".join(missing))

@@ -1,0 +1,28 @@
+"""Structured logs without personal data.
+
+Log lines carry ids (report, message, provider) and outcomes, never message bodies, clear
+phone numbers or credentials. `extra` fields are rendered as key=value; callers choose
+them, and the tests read a full run's logs to check that nothing personal slips through.
+"""
+from __future__ import annotations
+
+import logging
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        base = super().format(record)
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        return base + "".join(f" {key}={value}" for key, value in sorted(extras.items()))
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, KeyValueFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)

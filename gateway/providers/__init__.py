@@ -1,0 +1,34 @@
+"""SMS providers: one module each (verify, parse, render the reply, send).
+
+Provider modules never touch Flask globals or the database: the web layer hands them the
+URL, form and headers of a request; the send job hands them an OutboundSms.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from gateway.config import Config
+from gateway.domain import OutboundSms, SendResult
+from gateway.providers import console, twilio
+
+
+class Sender(Protocol):
+    name: str
+
+    def send(self, message: OutboundSms) -> SendResult: ...
+
+
+PROVIDERS = (console, twilio)
+_BY_NAME = {module.NAME: module for module in PROVIDERS}
+
+
+def provider_names() -> tuple[str, ...]:
+    return tuple(_BY_NAME)
+
+
+def make_sender(name: str, config: Config) -> Sender:
+    try:
+        module = _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown SMS provider {name!r}; known: {', '.join(_BY_NAME)}") from None
+    return module.make_sender(config)

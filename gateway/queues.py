@@ -1,0 +1,81 @@
+"""The only place that enqueues. Jobs are named by dotted path: gateway never imports workers.
+
+Queues, in the order workers take them: `sends` (alerts and receipts), `reports`, `bulk`
+(digests and other mass messages), so a flood of bulk text never delays an alert.
+Redis may be flushed or down: every enqueue is best-effort and the database stays the
+source of truth (the sweeper re-enqueues whatever is left waiting).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+PROCESS_REPORT = "workers.jobs.process_report"
+SEND_MESSAGE = "workers.jobs.send_message"
+QUEUE_NAMES = ("sends", "reports", "bulk")
+RESULT_TTL = 300
+FAILURE_TTL = 7 * 24 * 3600
+_DEAD = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+log = logging.getLogger(__name__)
+
+
+class Queues:
+    def __init__(self, connection: Redis):
+        self.connection = connection
+        self.by_name = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+
+    def all(self) -> list[Queue]:
+        return list(self.by_name.values())
+
+    def enqueue_report(self, report_id: int) -> bool:
+        return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=f"report-{report_id}")
+
+    def enqueue_send(self, message_id: int, *, attempt: int = 1, delay_seconds: int = 0,
+                     bulk: bool = False) -> bool:
+        queue = "bulk" if bulk else "sends"
+        return self._enqueue(queue, SEND_MESSAGE, message_id, job_id=f"send-{message_id}-{attempt}",
+                             delay_seconds=delay_seconds)
+
+    def depth(self) -> dict[str, int]:
+        return {name: queue.count for name, queue in self.by_name.items()}
+
+    def _enqueue(self, queue_name: str, function: str, arg: int, *, job_id: str,
+                 delay_seconds: int = 0) -> bool:
+        queue = self.by_name[queue_name]
+        options = dict(job_id=job_id, unique=True, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+        try:
+            try:
+                if delay_seconds:
+                    queue.enqueue_in(timedelta(seconds=delay_seconds), function, arg, **options)
+                else:
+                    queue.enqueue(function, arg, **options)
+            except DuplicateJobError:
+                return self._revive_if_dead(queue, job_id, function, arg, options)
+            return True
+        except RedisError as exc:
+            log.warning("enqueue failed; the sweeper will retry", extra={"job_id": job_id, "error": type(exc).__name__})
+            return False
+
+    def _revive_if_dead(self, queue: Queue, job_id: str, function: str, arg: int, options: dict) -> bool:
+        """A job id that is still known: leave it if alive, replace it if it died.
+
+        Jobs are idempotent, so re-running one whose first run failed or finished is safe;
+        the state in the database decides whether it does anything.
+        """
+        try:
+            job = Job.fetch(job_id, connection=self.connection)
+        except NoSuchJobError:
+            job = None
+        if job is not None and job.get_status(refresh=False) not in _DEAD | {JobStatus.FINISHED}:
+            return True
+        if job is not None:
+            job.delete()
+        queue.enqueue(function, arg, **options)
+        return True

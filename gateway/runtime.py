@@ -1,0 +1,85 @@
+"""The process's wiring: configuration, database, queues, providers, clock.
+
+Built once per process (create_app for the web, `gateway worker` for workers) and
+installed so that RQ jobs, which receive only ids, can find it.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterator
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Config, load_config
+from gateway.privacy import Pseudonymiser
+from gateway.queues import Queues
+from gateway.store.db import make_engine, make_session_factory, transaction
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: Redis
+    queues: Queues
+    pseudonymiser: Pseudonymiser
+    clock: Callable[[], datetime] = utcnow
+    _senders: dict = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with transaction(self.sessions) as session:
+            yield session
+
+    def sender(self, name: str | None = None):
+        from gateway.providers import make_sender
+
+        name = name or self.config.sms_provider
+        if name not in self._senders:
+            self._senders[name] = make_sender(name, self.config)
+        return self._senders[name]
+
+
+def connect_redis(config: Config) -> Redis:
+    if config.embedded:
+        from gateway.embedded import embedded_redis
+
+        return embedded_redis()
+    # Short timeouts: a webhook must still answer when Redis is down.
+    return Redis.from_url(config.redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+
+def build_runtime(config: Config | None = None, *, redis: Redis | None = None,
+                  clock: Callable[[], datetime] = utcnow) -> Runtime:
+    config = config or load_config()
+    engine = make_engine(config.database_url)
+    redis = redis if redis is not None else connect_redis(config)
+    return Runtime(config=config, engine=engine, sessions=make_session_factory(engine), redis=redis,
+                   queues=Queues(redis), pseudonymiser=Pseudonymiser(config.pseudonym_key, config.number_key),
+                   clock=clock)
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime) -> Runtime:
+    global _current
+    _current = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    """The installed runtime, or one built from the environment (a fresh worker process)."""
+    return _current if _current is not None else install(build_runtime())

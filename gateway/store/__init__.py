@@ -1,0 +1,1 @@
+"""Persistence: models and the query/write functions. The only code that touches a Session."""

@@ -1,0 +1,136 @@
+"""SQLAlchemy models. The schema itself is created by the Alembic migrations.
+
+Statuses are short strings (not database enums) so that a migration is not needed each
+time a status is added; the allowed values are listed beside each column.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer,
+                        String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+class Reporter(Base):
+    """A pseudonymous reporter: never a clear phone number."""
+    __tablename__ = "reporters"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)     # HMAC-SHA256 hex
+    number_encrypted: Mapped[str | None] = mapped_column(Text)          # Fernet; None after purge
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_area_pcode: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Message(Base):
+    """Every inbound and outbound message, whatever its purpose."""
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("provider", "provider_message_id", name="uq_messages_provider_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))           # in | out
+    channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms | ussd
+    provider: Mapped[str] = mapped_column(String(24))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))               # report | receipt | alert | reply | command | keyword
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    body: Mapped[str | None] = mapped_column(Text)              # None after purge
+    # in: received | out: queued, sending, sent, delivered, undelivered, failed, replied_inline
+    status: Mapped[str] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))             # sms | ussd
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    text: Mapped[str | None] = mapped_column(Text)              # None after purge
+    details: Mapped[dict] = mapped_column(default=dict)         # structured answers (USSD)
+    category: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    urgency: Mapped[str | None] = mapped_column(String(8))      # urgent | normal
+    places: Mapped[list] = mapped_column(default=list)          # recognised places, most specific first
+    region_pcode: Mapped[str | None] = mapped_column(String(16), index=True)
+    cercle_pcode: Mapped[str | None] = mapped_column(String(16))
+    commune_pcode: Mapped[str | None] = mapped_column(String(16))
+    # received -> routed | triage -> acknowledged -> closed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    processed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    alerts: Mapped[list["Alert"]] = relationship(back_populates="report")
+
+
+class Forum(Base):
+    """A forum or working group; its subscription (categories x areas) is the routing rule."""
+    __tablename__ = "forums"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)   # stable slug
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))                   # forum | working_group | triage
+    categories: Mapped[list] = mapped_column(default=list)
+    areas: Mapped[list] = mapped_column(default=list)               # P-codes; [] = all of Mali
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    ack_within_hours: Mapped[int] = mapped_column(Integer, default=24)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    coordinators: Mapped[list["Coordinator"]] = relationship(back_populates="forum")
+
+
+class Coordinator(Base):
+    """A person who receives alerts. Coordinators' numbers are work numbers, stored in clear."""
+    __tablename__ = "coordinators"
+    __table_args__ = (UniqueConstraint("forum_id", "phone", name="uq_coordinators_forum_phone"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)      # E.164
+    backup: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    forum: Mapped[Forum] = relationship(back_populates="coordinators")
+
+
+class Alert(Base):
+    """One alert per (report, forum, coordinator): the unique key makes routing idempotent."""
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("report_id", "forum_id", "coordinator_id", name="uq_alerts_target"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"))
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinators.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    reason: Mapped[str] = mapped_column(String(16))     # subscription | triage | urgent_backup | escalation
+    status: Mapped[str] = mapped_column(String(16))     # pending | acknowledged | closed | escalated
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    report: Mapped[Report] = relationship(back_populates="alerts")
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of staff reads and writes."""
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,27 @@
+"""Reporters: found by pseudonym, created on first contact."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.store.models import Reporter
+
+
+def get_or_create_reporter(session: Session, *, pseudonym: str, number_encrypted: str,
+                           language: str, now: datetime) -> Reporter:
+    reporter = session.scalar(select(Reporter).where(Reporter.pseudonym == pseudonym))
+    if reporter is not None:
+        if reporter.number_encrypted is None:      # purged earlier; the person wrote again
+            reporter.number_encrypted = number_encrypted
+        return reporter
+    try:
+        with session.begin_nested():
+            reporter = Reporter(pseudonym=pseudonym, number_encrypted=number_encrypted,
+                                language=language, opted_out=False, created_at=now, updated_at=now)
+            session.add(reporter)
+        return reporter
+    except IntegrityError:                         # a concurrent first message from the same number
+        return session.scalar(select(Reporter).where(Reporter.pseudonym == pseudonym))

@@ -1,0 +1,38 @@
+"""Reports: the states the worker pipeline moves them through."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.store.models import Report
+
+UNPROCESSED = "received"
+
+
+def get_report(session: Session, report_id: int) -> Report | None:
+    return session.get(Report, report_id)
+
+
+def get_by_reference(session: Session, reference: str) -> Report | None:
+    return session.scalar(select(Report).where(Report.reference == reference))
+
+
+def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 1000) -> list[int]:
+    """Reports still waiting for the pipeline (their job was lost, or never enqueued)."""
+    return list(session.scalars(
+        select(Report.id).where(Report.status == UNPROCESSED, Report.created_at <= older_than)
+        .order_by(Report.id).limit(limit)))
+
+
+def lock_unprocessed(session: Session, report_id: int) -> Report | None:
+    """The report if it still waits for processing, locked against a concurrent worker."""
+    query = select(Report).where(Report.id == report_id, Report.status == UNPROCESSED)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def cutoff(now: datetime, seconds: int) -> datetime:
+    return now - timedelta(seconds=seconds)

@@ -1,0 +1,18 @@
+"""Blueprints: webhooks, health; the staff console and JSON API register here too."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from gateway.runtime import Runtime
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["gateway"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from gateway.web import health, webhooks
+
+    app.register_blueprint(webhooks.blueprint, url_prefix="/webhooks")
+    app.register_blueprint(health.blueprint)
+    app.register_error_handler(413, lambda _e: ("request too large\n", 413, {"Content-Type": "text/plain"}))

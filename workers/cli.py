@@ -1,0 +1,15 @@
+"""Commands that run worker code; they join the `gateway` command via an entry point."""
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="drain the queues and exit")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="run due scheduled jobs (send retries)")
+def worker(burst: bool, with_scheduler: bool) -> None:
+    """Run an RQ worker on the sends, reports and bulk queues (needs REDIS_URL)."""
+    from workers.runner import run_worker
+
+    run_worker(burst=burst, with_scheduler=with_scheduler)
