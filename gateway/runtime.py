@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,8 +59,13 @@ def connect_redis(config: Config) -> Redis:
         from gateway.embedded import embedded_redis
 
         return embedded_redis()
-    # Short timeouts: a webhook must still answer when Redis is down.
-    return Redis.from_url(config.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    return redis_from_url(config.redis_url)
+
+
+def redis_from_url(url: str) -> Redis:
+    """Short timeouts and a single retry: a webhook must still answer fast when Redis is down."""
+    return Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2,
+                          retry=Retry(NoBackoff(), 1), retry_on_timeout=False)
 
 
 def build_runtime(config: Config | None = None, *, redis: Redis | None = None,

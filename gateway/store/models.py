@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -35,7 +35,8 @@ class Reporter(Base):
 class Message(Base):
     """Every inbound and outbound message, whatever its purpose."""
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("provider", "provider_message_id", name="uq_messages_provider_id"),)
+    __table_args__ = (UniqueConstraint("provider", "provider_message_id", name="uq_messages_provider_id"),
+                      Index("ix_messages_out_pending", "direction", "status"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))           # in | out
     channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms | ussd

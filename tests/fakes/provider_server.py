@@ -1,0 +1,95 @@
+"""A local HTTP server standing in for a provider's REST API (Twilio, Africa's Talking…).
+
+The real client libraries talk to it over loopback; tests script its answers and read
+what it received. Nothing leaves the machine.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict
+    body: str
+
+    @property
+    def form(self) -> dict[str, str]:
+        return dict(urllib.parse.parse_qsl(self.body))
+
+
+@dataclass
+class ScriptedResponse:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+class FakeProviderServer:
+    """Answers each request with the next scripted response, or with `default(request)`."""
+
+    def __init__(self, default):
+        self.requests: list[Received] = []
+        self.script: list[ScriptedResponse] = []
+        self._default = default
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "FakeProviderServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, request: Received) -> ScriptedResponse:
+        with self._lock:
+            self.requests.append(request)
+            return self.script.pop(0) if self.script else self._default(request)
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", errors="replace")
+                reply = fake.respond(Received(self.command, self.path, dict(self.headers), body))
+                payload = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_POST = do_GET = _serve
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+        return Handler
+
+
+def twilio_created(request: Received) -> ScriptedResponse:
+    """Twilio's 201 answer to Messages.json, with a fresh SID."""
+    sid = f"SM{len(request.body):04d}{abs(hash(request.body)) % 10**28:028d}"
+    return ScriptedResponse(201, {"sid": sid, "status": "queued", "num_segments": "1",
+                                  "to": request.form.get("To"), "body": request.form.get("Body")})
+
+
+def twilio_error(status: int, code: int) -> ScriptedResponse:
+    return ScriptedResponse(status, {"code": code, "message": "scripted error", "status": status})
