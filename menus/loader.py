@@ -220,6 +220,7 @@ def _flatten(reader: _Reader, data: dict, prefix: str, out: dict[str, str]) -> N
         else:
             # YAML turns a bare No/Yes/On/Off into true/false: the usual translator trap.
             reader.problem(f"key '{key}'", "value must be non-empty text (put it in quotes)")
+            out[key] = ""  # reported once here, not again as "missing"
 
 
 def _load_areas(path: Path, problems: list[Problem]) -> tuple[Region, ...]:
