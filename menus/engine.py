@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from menus.check import check_menu
+from menus.loader import load_menu_files
 from menus.model import BACK, HOME, LANGUAGE_KEY, MORE, SKIP, Menu, Option, Screen
 from menus.render import render
 from menus.state import Journey, parse_state
@@ -41,9 +43,6 @@ class StepResult:
 @lru_cache(maxsize=None)
 def load_menu(name: str = "report") -> Menu:
     """The named menu with its strings and areas, checked; raises MenuError if it has problems."""
-    from menus.check import check_menu  # check renders screens; keep the import one-way at module level
-    from menus.loader import load_menu_files
-
     menu, problems = load_menu_files(MENUS_DIR / f"{name}.yaml", MENUS_DIR / "strings", MENUS_DIR / "areas.yaml")
     problems = problems + (check_menu(menu) if menu else [])
     if problems or menu is None:
