@@ -83,7 +83,7 @@ ENTRIES = [
     ("bm", SFC, "sorodasiw ye mogo tan ni fila mine {V} sugu la", "ML0507"),
     ("bm", SFC, "polisiw be wari ta moto bee fe Kati sira kan", "ML0205"),
     ("bm", SFC, "sorodasiw ye mogow faga kungo la {V} kerefe", "ML0505"),
-    ("bm", SFC, "jandaramuw ye an balima bila kaso la fu", "ML0501"),
+    ("bm", SFC, "jandaramuw ye an balima bila kaso la fu", None),
     ("fr", SFC, "les militaires ont fouette des femmes au marche de {V} pour rien", "ML0501"),
     ("fr", SFC, "Les FDS ont interpelle une vingtaine de personnes a {V}; trois d entre elles ont ete retrouvees mortes le lendemain.", "ML0503"),
     ("fr", SFC, "Exactions de l armee a {V}: plusieurs civils tues pendant l operation", "ML0405"),

@@ -70,13 +70,14 @@ class Matcher:
         return tuple(found) or (word,)
 
     def _typo_symbols(self, word: str) -> list[str]:
-        # A typo in the word itself, or in the part of it a prefix pattern covers.
-        forms = [word] + [word[:n] for n in self._prefix_lengths if n < len(word)]
-        for form in forms:
-            for variant in _deletions(form):
-                symbol = self.typos.get(variant)
-                if symbol and (symbol.endswith("*") or abs(len(symbol) - len(word)) <= 1):
-                    return [symbol]
+        """The lexicon word or pattern one typo away ('attaqe' -> 'attaq*', 'viollee' -> 'violee').
+
+        The deletion index proposes candidates cheaply; each is then checked for a true single
+        edit, because two deletions can join unrelated words ('apres' and 'rapes')."""
+        for variant in _deletions(word):
+            symbol = self.typos.get(variant)
+            if symbol and _one_typo(word, symbol):
+                return [symbol]
         return []
 
     def find(self, words: list[str]) -> list[Match]:
@@ -100,9 +101,9 @@ class Matcher:
         while frontier and position < len(symbols):
             frontier = [node[s] for node in frontier for s in symbols[position] if s in node]
             position += 1
-            for node in frontier:
-                if _END in node:
-                    best_end, best = position, node[_END]
+            ended = [node[_END] for node in frontier if _END in node]
+            if ended:  # 'passeurs' is both 'passeur*' and 'passe*': keep what both say
+                best_end, best = position, frozenset().union(*ended)
         return best_end, best
 
     def _negated(self, words: list[str], start: int) -> bool:
@@ -114,6 +115,25 @@ class Matcher:
             if (words[j],) in negators or (j > 0 and (words[j - 1], words[j]) in negators):
                 return True
         return False
+
+
+def _one_typo(word: str, symbol: str) -> bool:
+    """One substitution, insertion, deletion or swap; a pattern is compared on its stem."""
+    stem = symbol.rstrip("*")
+    if symbol.endswith("*"):
+        return len(word) > len(stem) and _edit_distance_at_most_one(word[:len(stem)], stem)
+    return _edit_distance_at_most_one(word, stem)
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) <= 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+    shorter, longer = sorted((a, b), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def _deletions(word: str) -> set[str]:

@@ -32,7 +32,7 @@ STRONG_CUES = {("pres", "de"), ("pres", "du"), ("proche", "de"), ("vers",), ("vi
 WEAK_CUES = {("a",), ("au",), ("in",), ("at",), ("from",), ("to",), ("sur",), ("dans",)}
 FAINT_CUES = {("de",), ("du",), ("d",)}  # "de X" is as often "vol de bétail" as "gens de Niono"
 # Bambara puts the locative after the name: "Sirakoro la", "Kati kono", "Boni kerefe".
-POST_CUES = {"la", "kono", "fe", "kerefe", "mara", "dugu"}
+POST_CUES = {"la", "kono", "fe", "kerefe", "mara", "dugu", "sira"}  # "X sira kan": on the X road
 CHAIN_WORDS = {"et", "and", "ni", "ou", "or"}
 # "région de Kayes" means the region, not the town, which the bare name would give.
 LEVEL_CUES = {("region", "de"): "region", ("region", "of"): "region", ("cercle", "de"): "cercle",
