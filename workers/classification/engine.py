@@ -1,7 +1,7 @@
 """Score a message against the lexicons and turn the scores into a Classification."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,9 +69,10 @@ def collect_evidence(words: list[str], matches: list[Match]) -> Evidence:
 
 
 def _apply_combinations(evidence: Evidence, combinations: list[Combination]) -> None:
+    if not evidence.tags:
+        return
     for combination in combinations:
-        needed = Counter(combination.all_of)
-        if all(len(evidence.tags.get(tag, ())) >= count for tag, count in needed.items()) and \
+        if all(len(evidence.tags.get(tag, ())) >= count for tag, count in combination.all_of) and \
                 not any(evidence.tags.get(tag) for tag in combination.none_of):
             evidence.scores[combination.category] += combination.weight
 

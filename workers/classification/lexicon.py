@@ -7,6 +7,7 @@ do not matter); a trailing `*` on a word matches any word starting with it ("att
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,7 @@ class Combination:
     """Extra weight for a category when tags co-occur, e.g. military + abuse -> forces' conduct."""
     category: str
     weight: float
-    all_of: tuple[str, ...]        # a tag listed twice must be matched by two different terms
+    all_of: tuple[tuple[str, int], ...]  # (tag, how many different terms must match it)
     none_of: tuple[str, ...] = ()
 
 
@@ -87,7 +88,8 @@ def _merge_language(lexicon: Lexicon, data: dict, weights: dict[str, float]) -> 
 
 
 def _combination(entry: dict) -> Combination:
-    return Combination(entry["category"], float(entry["weight"]), tuple(entry["all"]),
+    needed = Counter(entry["all"])  # a tag listed twice needs two different terms
+    return Combination(entry["category"], float(entry["weight"]), tuple(needed.items()),
                        tuple(entry.get("none", ())))
 
 

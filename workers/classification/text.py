@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # Bambara letters have no Unicode decomposition, so NFKD alone would keep them.
 _BAMBARA_TO_ASCII = str.maketrans({"ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng", "Ɛ": "e", "Ɔ": "o",
@@ -18,8 +18,7 @@ _WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = frozenset(".!?:;\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: built for every word of every message, so kept cheap
     folded: str          # lower-case ASCII form used for every lookup
     capitalised: bool    # written with an upper-case first letter (and not all caps)
     sentence_start: bool  # first word of the text or of a sentence
@@ -48,18 +47,16 @@ def tokenize(text: str) -> list[Token]:
     Capitalisation is only a signal when the writer uses case at all: in an all-caps or
     all-lower-case SMS every word looks the same, so no word counts as capitalised.
     """
-    matches = list(_WORD.finditer(text))
-    case_is_informative = _uses_mixed_case(text)
+    case_is_informative = text != text.lower() and text != text.upper()
     tokens = []
     previous_end = 0
-    for index, match in enumerate(matches):
-        word = match.group()
-        gap = text[previous_end:match.start()]
-        starts_sentence = index == 0 or any(ch in _SENTENCE_END for ch in gap)
-        capitalised = case_is_informative and word[0].isupper() and not word.isupper()
-        capitalised = capitalised or (case_is_informative and _is_acronym(word))
-        tokens.append(Token(fold(word), capitalised, starts_sentence, match.start(), match.end()))
+    for match in _WORD.finditer(text):
+        word, start = match.group(), match.start()
+        starts_sentence = not tokens or not _SENTENCE_END.isdisjoint(text[previous_end:start])
+        capitalised = case_is_informative and word[0].isupper() and (
+            not word.isupper() or _is_acronym(word))
         previous_end = match.end()
+        tokens.append(Token(fold(word), capitalised, starts_sentence, start, previous_end))
     return tokens
 
 
@@ -67,14 +64,3 @@ def _is_acronym(word: str) -> bool:
     # "GAO", "FAMA" inside a mixed-case sentence are written that way on purpose.
     return len(word) >= 3 and word.isupper()
 
-
-def _uses_mixed_case(text: str) -> bool:
-    has_upper = has_lower = False
-    for ch in text:
-        if ch.isupper():
-            has_upper = True
-        elif ch.islower():
-            has_lower = True
-        if has_upper and has_lower:
-            return True
-    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workers.classification.text import fold_phrase
 
@@ -26,6 +27,7 @@ _SKELETON_RULES = [(re.compile(p), r) for p, r in (
     (r"(.)\1+", r"\1"))]
 
 
+@lru_cache(maxsize=262144)
 def skeleton(word: str) -> str:
     """A spelling-insensitive form of one folded word: 'djenne' and 'jene' -> 'jen'."""
     for pattern, replacement in _SKELETON_RULES:
@@ -45,6 +47,7 @@ class PlaceIndex:
     phonetic: dict[Key, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
     typo: dict[str, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
     first_words: set[str] = field(default_factory=set)  # cheap pre-filter for n-gram probes
+    _single: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)  # per-word memo
 
     @classmethod
     def build(cls, named_places: list[NamedPlace]) -> PlaceIndex:
@@ -54,8 +57,19 @@ class PlaceIndex:
                 index._add(key, named)
         return index
 
+    def may_start_name(self, word: str) -> bool:
+        return word in self.first_words or skeleton(word) in self.first_words
+
     def lookup(self, words: Key) -> tuple[Candidate, ...]:
         """Candidates for one n-gram of folded words, best spelling match only."""
+        if len(words) == 1:  # most probes are single words, and words repeat across messages
+            cached = self._single.get(words[0])
+            if cached is None:
+                cached = self._single[words[0]] = self._lookup(words)
+            return cached
+        return self._lookup(words)
+
+    def _lookup(self, words: Key) -> tuple[Candidate, ...]:
         found = self.exact.get(words)
         if found:
             return tuple(Candidate(named, 2) for named in found)

@@ -50,6 +50,12 @@ class Mention:
     end: int
 
 
+def phrase_markers(stop: frozenset[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """Entries (first word, "") for every stop phrase, so one set probe tells whether a phrase
+    can start at a word. They never equal a real key (no word is empty)."""
+    return frozenset((entry[0], "") for entry in stop if len(entry) > 1)
+
+
 def find_mentions(text: str, index: PlaceIndex, stop: frozenset[tuple[str, ...]]) -> list[Mention]:
     tokens = tokenize(text)
     words = [token.folded for token in tokens]
@@ -70,6 +76,8 @@ def find_mentions(text: str, index: PlaceIndex, stop: frozenset[tuple[str, ...]]
 
 
 def _stop_phrase_length(words: list[str], position: int, stop: frozenset) -> int:
+    if (words[position], "") not in stop:  # see phrase_markers: cheap "no phrase starts here"
+        return 0
     for length in range(min(MAX_NAME_WORDS, len(words) - position), 1, -1):
         if tuple(words[position:position + length]) in stop:
             return length
@@ -80,7 +88,7 @@ def _best_mention_at(text, tokens, words, position, index, stop, previous) -> Me
     """Longest n-gram starting here that is a name and scores as a place."""
     longest = min(MAX_NAME_WORDS, len(words) - position)
     for length in range(longest, 0, -1):
-        if length > 1 and words[position] not in index.first_words:
+        if length > 1 and not index.may_start_name(words[position]):
             continue
         key = tuple(words[position:position + length])
         candidates = index.lookup(key)
