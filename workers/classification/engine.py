@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .lexicon import SIGNALS, Combination, load_lexicon
 from .matcher import Match, Matcher
-from .text import fold_phrase
+from .text import tokenize
 
 CATEGORIES = ("violent_extremism", "organised_crime", "resource_conflict", "border_security",
               "gender_based_violence", "intercommunal_conflict", "security_forces_conduct",
@@ -44,7 +44,7 @@ def default_matcher() -> Matcher:
 
 def classify(text: str) -> Classification:
     matcher = default_matcher()
-    words = matcher.expand(list(fold_phrase(text)))
+    words = matcher.expand([token.folded for token in tokenize(text)])
     evidence = collect_evidence(words, matcher.find(words))
     _apply_combinations(evidence, matcher.lexicon.combinations)
     category, confidence, alternatives = _decide(evidence.scores)
@@ -71,10 +71,20 @@ def collect_evidence(words: list[str], matches: list[Match]) -> Evidence:
 def _apply_combinations(evidence: Evidence, combinations: list[Combination]) -> None:
     if not evidence.tags:
         return
+    counts = {tag: len(terms) for tag, terms in evidence.tags.items()}
     for combination in combinations:
-        if all(len(evidence.tags.get(tag, ())) >= count for tag, count in combination.all_of) and \
-                not any(evidence.tags.get(tag) for tag in combination.none_of):
+        if _satisfied(combination, counts):
             evidence.scores[combination.category] += combination.weight
+
+
+def _satisfied(combination: Combination, counts: dict[str, int]) -> bool:
+    for tag, needed in combination.all_of:
+        if counts.get(tag, 0) < needed:
+            return False
+    for tag in combination.none_of:
+        if tag in counts:
+            return False
+    return True
 
 
 def _decide(scores: dict[str, float]) -> tuple[str, float, tuple[tuple[str, float], ...]]:

@@ -67,7 +67,7 @@ class Matcher:
                   if n <= len(word) and word[:n] in self.prefixes[n]]
         if not found and len(word) >= _MIN_TYPO_LENGTH and word not in self.lexicon.plain_words:
             found = self._typo_symbols(word)
-        return tuple(found) or (word,)
+        return tuple(found)  # empty: the word is in no term, no need to look further
 
     def _typo_symbols(self, word: str) -> list[str]:
         """The lexicon word or pattern one typo away ('attaqe' -> 'attaq*', 'viollee' -> 'violee').
@@ -96,6 +96,8 @@ class Matcher:
 
     def _longest_at(self, symbols, start: int) -> tuple[int, frozenset[Payload]]:
         best_end, best = start, frozenset()
+        if not symbols[start]:
+            return best_end, best
         frontier = [self.trie]
         position = start
         while frontier and position < len(symbols):

@@ -41,7 +41,10 @@ def fold_phrase(text: str) -> tuple[str, ...]:
     return tuple(fold(m.group()) for m in _WORD.finditer(text))
 
 
-def tokenize(text: str) -> list[Token]:
+# The pipeline classifies a text and then looks for its places: a tiny cache lets the second
+# step reuse the first one's tokens (it is far too small to hold a whole batch).
+@lru_cache(maxsize=8)
+def tokenize(text: str) -> tuple[Token, ...]:
     """Split into words, keeping the capitalisation cue the place recogniser needs.
 
     Capitalisation is only a signal when the writer uses case at all: in an all-caps or
@@ -57,7 +60,7 @@ def tokenize(text: str) -> list[Token]:
             not word.isupper() or _is_acronym(word))
         previous_end = match.end()
         tokens.append(Token(fold(word), capitalised, starts_sentence, start, previous_end))
-    return tokens
+    return tuple(tokens)
 
 
 def _is_acronym(word: str) -> bool:

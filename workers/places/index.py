@@ -46,7 +46,7 @@ class PlaceIndex:
     exact: dict[Key, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
     phonetic: dict[Key, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
     typo: dict[str, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
-    first_words: set[str] = field(default_factory=set)  # cheap pre-filter for n-gram probes
+    first_words: dict[str, int] = field(default_factory=dict)  # word -> longest name it starts
     _single: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)  # per-word memo
 
     @classmethod
@@ -57,8 +57,9 @@ class PlaceIndex:
                 index._add(key, named)
         return index
 
-    def may_start_name(self, word: str) -> bool:
-        return word in self.first_words or skeleton(word) in self.first_words
+    def longest_name_from(self, word: str) -> int:
+        """How many words the longest name starting with this word has (0: none does)."""
+        return max(self.first_words.get(word, 0), self.first_words.get(skeleton(word), 0))
 
     def lookup(self, words: Key) -> tuple[Candidate, ...]:
         """Candidates for one n-gram of folded words, best spelling match only."""
@@ -91,8 +92,8 @@ class PlaceIndex:
     def _add(self, key: Key, named: NamedPlace) -> None:
         _append_once(self.exact[key], named)
         _append_once(self.phonetic[tuple(skeleton(w) for w in key)], named)
-        self.first_words.add(key[0])
-        self.first_words.add(skeleton(key[0]))
+        for first in (key[0], skeleton(key[0])):
+            self.first_words[first] = max(self.first_words.get(first, 0), len(key))
         # Typos are only forgiven on admin names: few, distinctive and named the most.
         if named.tier <= TIER_LOCAL and len(key) == 1 and len(key[0]) >= _MIN_FUZZY_LENGTH:
             for variant in _deletions(skeleton(key[0])):

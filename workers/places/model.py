@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 # Most specific first: output order and "which level wins" both use this rank.
 LEVEL_DEPTH = {"region": 1, "district": 1, "cercle": 2, "commune": 3, "quartier": 4, "settlement": 4}
@@ -22,13 +23,14 @@ class Place:
     def depth(self) -> int:
         return LEVEL_DEPTH[self.level]
 
+    @cached_property  # asked for again and again while resolving "Madina" (49 villages)
     def lineage(self) -> tuple[str, ...]:
         """P-codes of this place and the units containing it, widest first."""
         codes = (self.region_pcode, self.cercle_pcode, self.commune_pcode, self.pcode)
         return tuple(dict.fromkeys(code for code in codes if code))
 
     def within(self, pcode: str) -> bool:
-        return pcode in self.lineage()
+        return pcode in self.lineage
 
 
 @dataclass(frozen=True)

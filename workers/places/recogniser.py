@@ -86,10 +86,9 @@ def _stop_phrase_length(words: list[str], position: int, stop: frozenset) -> int
 
 def _best_mention_at(text, tokens, words, position, index, stop, previous) -> Mention | None:
     """Longest n-gram starting here that is a name and scores as a place."""
-    longest = min(MAX_NAME_WORDS, len(words) - position)
+    # A word starting no name may still be one typo away from a long admin name.
+    longest = min(index.longest_name_from(words[position]) or 1, len(words) - position)
     for length in range(longest, 0, -1):
-        if length > 1 and not index.may_start_name(words[position]):
-            continue
         key = tuple(words[position:position + length])
         candidates = index.lookup(key)
         if not candidates:

@@ -91,7 +91,7 @@ def _narrow_all(mentions, chains, chosen, context: dict[str, int] | None) -> boo
 def _by_context(chains: list[Chain], context: dict[str, int]) -> list[Chain]:
     """Keep the chains lying deepest inside an area named elsewhere (commune > cercle > region)."""
     def closeness(chain: Chain) -> int:
-        return max((context.get(code, 0) for code in chain.head.lineage()), default=0)
+        return max((context.get(code, 0) for code in chain.head.lineage), default=0)
     best = max(closeness(chain) for chain in chains)
     return [chain for chain in chains if closeness(chain) == best] if best else chains
 
@@ -105,7 +105,7 @@ def _context_codes(places) -> dict[str, int]:
     """Each area containing an already resolved place, weighted by how narrow it is."""
     codes: dict[str, int] = {}
     for place in places:
-        for code in place.lineage():
+        for code in place.lineage:
             codes[code] = max(codes.get(code, 0), len(code))
     return codes
 
