@@ -36,6 +36,21 @@ class Matcher:
             self._insert(key, frozenset(payloads))
         self._prefix_lengths = sorted(self.prefixes, reverse=True)
         self.symbols = lru_cache(maxsize=65536)(self._symbols)
+        self._inherit_word_signals()
+
+    def _inherit_word_signals(self) -> None:
+        """A phrase keeps the signals and tags of its words: the longest match 'trafic d armes'
+        must still say 'weapons', which the word 'armes' alone would have said."""
+        for key in self.lexicon.terms:
+            if len(key) < 2:
+                continue
+            inherited = set()
+            for word in key:
+                for symbol in self.symbols(word.rstrip("*")):
+                    inherited.update(p for p in self.lexicon.terms.get((symbol,), ())
+                                     if p.kind != "category")
+            if inherited:
+                self._insert(key, frozenset(inherited))
 
     def _insert(self, key: tuple[str, ...], payloads: frozenset[Payload]) -> None:
         node = self.trie
