@@ -74,6 +74,7 @@ class Report:
     cercle: Counter = field(default_factory=Counter)
     place_false_positives: int = 0  # messages without a labelled place where one was found
     unlabelled_places: int = 0      # messages without a labelled place
+    left_ambiguous: int = 0         # labelled messages whose place went to triage as ambiguous
 
     def per_category(self) -> dict[str, tuple[float, float, float, int]]:
         return {c: _precision_recall_f1(self.confusion, c) for c in self._categories()}
@@ -131,6 +132,7 @@ def evaluate_records(records: list[dict[str, Any]]) -> Report:
 
 def _score_places(report: Report, record: dict, places: list[dict], ambiguous: list) -> None:
     region, cercle = predicted_area(places, ambiguous)
+    report.left_ambiguous += bool(record.get("region_pcode") and ambiguous and not places)
     if record.get("region_pcode"):
         report.region["total"] += 1
         report.region["right"] += region == record["region_pcode"]
@@ -174,5 +176,6 @@ def format_report(report: Report) -> str:
               f"region accuracy: {report.region_accuracy:.3f} (n={report.region['total']})  "
               f"cercle accuracy: {report.cercle_accuracy:.3f} (n={report.cercle['total']})",
               f"place false positives: {report.place_false_positives}/"
-              f"{report.unlabelled_places} messages without a labelled place"]
+              f"{report.unlabelled_places} messages without a labelled place",
+              f"names left ambiguous (sent to triage): {report.left_ambiguous}"]
     return "\n".join(lines)
