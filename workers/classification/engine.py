@@ -73,7 +73,7 @@ def _apply_combinations(evidence: Evidence, combinations: list[Combination]) -> 
         return
     counts = {tag: len(terms) for tag, terms in evidence.tags.items()}
     for combination in combinations:
-        if _satisfied(combination, counts):
+        if combination.all_of[0][0] in counts and _satisfied(combination, counts):
             evidence.scores[combination.category] += combination.weight
 
 

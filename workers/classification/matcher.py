@@ -101,6 +101,9 @@ class Matcher:
         matches: list[Match] = []
         position = 0
         while position < len(words):
+            if not symbols[position]:  # most words are in no term at all
+                position += 1
+                continue
             end, payloads = self._longest_at(symbols, position)
             if payloads:
                 matches.append(Match(position, end, payloads, self._negated(words, position)))
@@ -111,8 +114,6 @@ class Matcher:
 
     def _longest_at(self, symbols, start: int) -> tuple[int, frozenset[Payload]]:
         best_end, best = start, frozenset()
-        if not symbols[start]:
-            return best_end, best
         frontier = [self.trie]
         position = start
         while frontier and position < len(symbols):

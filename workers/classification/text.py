@@ -53,13 +53,15 @@ def tokenize(text: str) -> tuple[Token, ...]:
     case_is_informative = text != text.lower() and text != text.upper()
     tokens = []
     previous_end = 0
+    make = tuple.__new__  # skips the NamedTuple constructor's keyword handling: hot loop
     for match in _WORD.finditer(text):
-        word, start = match.group(), match.start()
+        word = match.group()
+        start, end = match.span()
         starts_sentence = not tokens or not _SENTENCE_END.isdisjoint(text[previous_end:start])
         capitalised = case_is_informative and word[0].isupper() and (
             not word.isupper() or _is_acronym(word))
-        previous_end = match.end()
-        tokens.append(Token(fold(word), capitalised, starts_sentence, start, previous_end))
+        previous_end = end
+        tokens.append(make(Token, (fold(word), capitalised, starts_sentence, start, end)))
     return tuple(tokens)
 
 

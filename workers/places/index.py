@@ -48,6 +48,9 @@ class PlaceIndex:
     typo: dict[str, list[NamedPlace]] = field(default_factory=lambda: defaultdict(list))
     first_words: dict[str, int] = field(default_factory=dict)  # word -> longest name it starts
     _single: dict[str, tuple[Candidate, ...]] = field(default_factory=dict)  # per-word memo
+    _starts: dict[str, int] = field(default_factory=dict)  # per-word memo of longest_name_from
+    static_scores: dict[Key, int] = field(default_factory=dict)  # memo for the recogniser
+    first_pairs: set[tuple[str, str]] = field(default_factory=set)  # first two words of names
 
     @classmethod
     def build(cls, named_places: list[NamedPlace]) -> PlaceIndex:
@@ -58,8 +61,21 @@ class PlaceIndex:
         return index
 
     def longest_name_from(self, word: str) -> int:
-        """How many words the longest name starting with this word has (0: none does)."""
-        return max(self.first_words.get(word, 0), self.first_words.get(skeleton(word), 0))
+        """How many words the longest name starting with this word has (0: none does, and
+        no admin name is one typo away either). Memoised: most words of a message are not
+        names, and this one dict probe is all they cost."""
+        longest = self._starts.get(word)
+        if longest is None:
+            longest = max(self.first_words.get(word, 0), self.first_words.get(skeleton(word), 0))
+            if not longest and self.lookup((word,)):
+                longest = 1  # a typo of an admin name
+            self._starts[word] = longest
+        return longest
+
+    def may_continue(self, first: str, second: str) -> bool:
+        """Could a name of two or more words start with these two?"""
+        return (first, second) in self.first_pairs or \
+            (skeleton(first), skeleton(second)) in self.first_pairs
 
     def lookup(self, words: Key) -> tuple[Candidate, ...]:
         """Candidates for one n-gram of folded words, best spelling match only."""
@@ -94,6 +110,9 @@ class PlaceIndex:
         _append_once(self.phonetic[tuple(skeleton(w) for w in key)], named)
         for first in (key[0], skeleton(key[0])):
             self.first_words[first] = max(self.first_words.get(first, 0), len(key))
+        if len(key) > 1:
+            self.first_pairs.add(key[:2])
+            self.first_pairs.add((skeleton(key[0]), skeleton(key[1])))
         # Typos are only forgiven on admin names: few, distinctive and named the most.
         if named.tier <= TIER_LOCAL and len(key) == 1 and len(key[0]) >= _MIN_FUZZY_LENGTH:
             for variant in _deletions(skeleton(key[0])):

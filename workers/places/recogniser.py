@@ -17,6 +17,7 @@ from .gazetteer import TIER_LOCAL, TIER_MAJOR, NamedPlace
 from .index import MAX_NAME_WORDS, Candidate, PlaceIndex
 
 ACCEPT_SCORE = 3
+_MOST_CONTEXT_CAN_ADD = 3 + 2  # strongest cue + a capital mid-sentence
 _TIER_SCORE = {TIER_MAJOR: 3, TIER_LOCAL: 2}
 _EXACTNESS_SCORE = {2: 0, 1: -1, 0: -2}
 
@@ -66,6 +67,9 @@ def find_mentions(text: str, index: PlaceIndex, stop: frozenset[tuple[str, ...]]
         if span:
             position += span
             continue
+        if not index.longest_name_from(words[position]):
+            position += 1
+            continue
         mention = _best_mention_at(text, tokens, words, position, index, stop, mentions)
         if mention:
             mentions.append(mention)
@@ -86,32 +90,44 @@ def _stop_phrase_length(words: list[str], position: int, stop: frozenset) -> int
 
 def _best_mention_at(text, tokens, words, position, index, stop, previous) -> Mention | None:
     """Longest n-gram starting here that is a name and scores as a place."""
-    # A word starting no name may still be one typo away from a long admin name.
-    longest = min(index.longest_name_from(words[position]) or 1, len(words) - position)
+    longest = min(index.longest_name_from(words[position]), len(words) - position)
+    if longest > 1 and not index.may_continue(words[position], words[position + 1]):
+        longest = 1
     for length in range(longest, 0, -1):
         key = tuple(words[position:position + length])
         candidates = index.lookup(key)
         if not candidates:
             continue
         end = position + length
-        if _evidence(tokens, words, position, end, candidates, stop, previous) >= ACCEPT_SCORE:
+        static = _static_evidence(key, candidates, stop, index)
+        if static + _MOST_CONTEXT_CAN_ADD < ACCEPT_SCORE:
+            continue  # a common word that no context could make a place: skip the rest
+        if static + _context_evidence(tokens, words, position, end, previous) >= ACCEPT_SCORE:
             written = text[tokens[position].start:tokens[end - 1].end]
             return Mention(written, tuple(c.named for c in candidates),
                            _level_hint(words, position), position, end)
     return None
 
 
-def _evidence(tokens: list[Token], words: list[str], start: int, end: int,
-              candidates: tuple[Candidate, ...], stop: frozenset, previous: list[Mention]) -> int:
-    key = tuple(words[start:end])
-    score = _TIER_SCORE.get(min(c.named.tier for c in candidates), 0)
-    score += _EXACTNESS_SCORE[max(c.exactness for c in candidates)]
-    score += max(_cue_before(words, start), _cue_after(words, end), _chained(words, start, previous))
-    score += _capitalisation(tokens[start:end])
-    score += (len("".join(key)) >= 6) + (len(key) > 1)
-    if key in stop or all((word,) in stop for word in key):
-        score -= 4  # a capital and a cue together can still win: "à Diré", "à San"
+def _static_evidence(key: tuple[str, ...], candidates: tuple[Candidate, ...],
+                     stop: frozenset, index: PlaceIndex) -> int:
+    """The part of the score that depends on the name only, memoised on the index (an index
+    is always used with the same stop list, the one of its Gazetteer)."""
+    score = index.static_scores.get(key)
+    if score is None:
+        score = _TIER_SCORE.get(min(c.named.tier for c in candidates), 0)
+        score += _EXACTNESS_SCORE[max(c.exactness for c in candidates)]
+        score += (len("".join(key)) >= 6) + (len(key) > 1)
+        if key in stop or all((word,) in stop for word in key):
+            score -= 4  # a capital and a cue together can still win: "à Diré", "à San"
+        index.static_scores[key] = score
     return score
+
+
+def _context_evidence(tokens: list[Token], words: list[str], start: int, end: int,
+                      previous: list[Mention]) -> int:
+    cue = max(_cue_before(words, start), _cue_after(words, end), _chained(words, start, previous))
+    return cue + _capitalisation(tokens[start:end])
 
 
 def _cue_before(words: list[str], start: int) -> int:
