@@ -42,6 +42,7 @@ def _start_periodic_sweep(runtime) -> None:
                 # One sweeper at a time across all worker processes.
                 if runtime.redis.set(SWEEP_LOCK, "1", nx=True, ex=interval):
                     sweep(runtime)
+                    runtime.queues.enqueue_trends_tick(runtime.now())   # throttled inside the job
             except Exception:
                 log.exception("periodic sweep failed")
 

@@ -1,0 +1,45 @@
+"""What the console's routes and the CLI call: store queries in, export text or page HTML out.
+
+The lead mounts these behind the console's login (DESIGN §3: /staff/trends and /staff/trends.csv):
+
+    with runtime().transaction() as db:
+        html = trends_page(db, runtime().now(), category=request.args.get("category"), lang=g.lang)
+        csv_text = trends_csv(db, runtime().now(), weeks=12, hxl=request.args.get("hxl") == "1")
+
+(an export is a staff read: record it in the audit log).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from gateway.categories import CATEGORIES
+from gateway.store.trends import bucket_counts, recent_warnings
+from gateway.trends.export import to_csv, weekly_rows
+from gateway.trends.page import build_view, render_trends_page
+from gateway.trends.weeks import completed_weeks, week_edges, weeks_to_now
+
+PAGE_WEEKS = 12
+MAX_WEEKS = 520          # ten years: an upper bound for a query parameter
+
+
+def trends_csv(session: Session, now: datetime, *, weeks: int = PAGE_WEEKS, hxl: bool = False) -> str:
+    """Whole ISO weeks before the current one, small counts masked (CSV, or HXL-tagged CSV)."""
+    starts = completed_weeks(now, _bounded(weeks))
+    return to_csv(weekly_rows(bucket_counts(session, week_edges(starts)), starts), hxl=hxl)
+
+
+def trends_page(session: Session, now: datetime, *, category: str | None = None, weeks: int = PAGE_WEEKS,
+                lang: str = "fr") -> str:
+    """The trends page fragment: `weeks` weeks up to now; an unknown category shows all."""
+    starts = weeks_to_now(now, _bounded(weeks))
+    cells = bucket_counts(session, week_edges(starts, until=now))
+    warnings = recent_warnings(session, now - timedelta(days=30))
+    view = build_view(cells, starts, warnings, now=now, lang=lang,
+                      category=category if category in CATEGORIES else None)
+    return render_trends_page(view)
+
+
+def _bounded(weeks: int) -> int:
+    return min(max(int(weeks), 2), MAX_WEEKS)
