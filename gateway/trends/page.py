@@ -70,11 +70,12 @@ class TrendsView:
     generated_at: datetime
     export_href: str = "trends.csv"               # relative: /staff/trends -> /staff/trends.csv
     lang: str = "fr"
-    extra: dict = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)   # category labels (the console's own); else the SMS ones
 
 
 def build_view(cells: Sequence[Cell], weeks: Sequence[date], warnings: Sequence[WarningRow], *,
-               now: datetime, category: str | None = None, map_weeks: int = 4, lang: str = "fr") -> TrendsView:
+               now: datetime, category: str | None = None, map_weeks: int = 4, lang: str = "fr",
+               labels: dict[str, str] | None = None) -> TrendsView:
     """Cells must be bucketed by `weeks` (bucket i = weeks[i])."""
     by_week = total(cells, lambda c: (c.category, c.bucket))
     warned = {w.category for w in warnings}
@@ -86,14 +87,18 @@ def build_view(cells: Sequence[Cell], weeks: Sequence[date], warnings: Sequence[
         region_counts=dict(total(recent, lambda c: c.region_pcode)),
         cercle_counts=dict(total(recent, lambda c: c.cercle_pcode)),
         unplaced=sum(c.reports for c in recent if not c.region_pcode),
-        warnings=tuple(warnings), generated_at=now, lang=lang if lang in STRINGS else "fr")
+        warnings=tuple(warnings), generated_at=now, lang=lang if lang in STRINGS else "fr", labels=labels or {})
 
 
 def render_trends_page(view: TrendsView) -> str:
     """The page as an HTML fragment (one <section>), with inline SVG charts and maps."""
     t = STRINGS[view.lang]
     abbr = t["week_abbr"]
-    charts = [(s, Markup(bar_chart(s.counts, title=f"{label(s.category, view.lang)}: {', '.join(map(str, s.counts))}",
+
+    def name_of(category: str) -> str:
+        return view.labels.get(category) or label(category, view.lang)
+
+    charts = [(s, Markup(bar_chart(s.counts, title=f"{name_of(s.category)}: {', '.join(map(str, s.counts))}",
                                    first_label=f"{abbr}{week_number(view.weeks[0])}",
                                    last_label=f"{abbr}{week_number(view.weeks[-1])}")))
               for s in view.series]
@@ -102,5 +107,6 @@ def render_trends_page(view: TrendsView) -> str:
     maps = (Markup(choropleth(regions, view.region_counts, names, title=t["regions"], labels=True)),
             Markup(choropleth(cercles, view.cercle_counts, names, title=t["cercles"], outline=regions)))
     return _env.get_template("trends.html").render(
-        view=view, t=t, charts=charts, maps=maps, legend=legend_classes(), name=areas.name,
-        label=lambda category: label(category, view.lang), categories=CATEGORIES)
+        view=view, t=t, charts=charts, maps=maps, legend=legend_classes(), name=areas.name, label=name_of,
+        categories=CATEGORIES, last_week=f"{abbr}{week_number(view.weeks[-2])}",
+        this_week=f"{abbr}{week_number(view.weeks[-1])}")

@@ -34,7 +34,7 @@ def trends_page(session: Session, now: datetime, *, category: str | None = None,
                 lang: str = "fr") -> str:
     """The trends page fragment: `weeks` weeks up to now; an unknown category shows all."""
     starts = weeks_to_now(now, _bounded(weeks))
-    cells = bucket_counts(session, week_edges(starts, until=now))
+    cells = bucket_counts(session, week_edges(starts))
     warnings = recent_warnings(session, now - timedelta(days=30))
     view = build_view(cells, starts, warnings, now=now, lang=lang,
                       category=category if category in CATEGORIES else None)

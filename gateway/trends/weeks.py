@@ -40,12 +40,9 @@ def weeks_to_now(now: datetime, count: int) -> list[date]:
     return completed_weeks(now, count - 1) + [week_start(now.date())]
 
 
-def week_edges(starts: list[date], until: datetime | None = None) -> list[datetime]:
-    """Bucket edges for consecutive weeks: n+1 instants for n weeks (the last may be cut at `until`)."""
-    edges = [midnight(start) for start in starts] + [midnight(starts[-1] + WEEK)]
-    if until is not None:
-        edges[-1] = min(edges[-1], until)
-    return edges
+def week_edges(starts: list[date]) -> list[datetime]:
+    """Bucket edges for consecutive weeks: n+1 instants for n weeks."""
+    return [midnight(start) for start in starts] + [midnight(starts[-1] + WEEK)]
 
 
 def rolling_edges(now: datetime, windows: int, length: timedelta = WEEK) -> list[datetime]:

@@ -87,7 +87,7 @@ def send_digests(runtime: Runtime, week: date | None = None) -> DigestResult:
     sent = already = 0
     message_ids: list[int] = []
     with runtime.transaction() as session:
-        week_cells = bucket_counts(session, week_edges([week - WEEK, week], until=now))
+        week_cells = bucket_counts(session, week_edges([week - WEEK, week]))
         still_open = open_counts(session)
         for forum in active_forums(session):
             if forum.kind != "working_group":
