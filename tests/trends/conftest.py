@@ -17,35 +17,40 @@ def place(pcode: str) -> dict:
                 commune_pcode=pcode[:8] if len(pcode) >= 8 else None)
 
 
+def insert_reports(session, category: str, pcode: str | None, at: datetime, count: int = 1, *,
+                   same_reporter: bool = False, status: str = "routed") -> None:
+    reporter = None
+    for _ in range(count):
+        if reporter is None or not same_reporter:
+            reporter = Reporter(pseudonym=f"{next(_serial):064x}", language="fr", opted_out=False,
+                                created_at=at, updated_at=at)
+            session.add(reporter)
+            session.flush()
+        session.add(Report(reference=f"T{next(_serial):08d}", channel="sms", reporter_id=reporter.id,
+                           language="fr", text="texte secret", details={}, category=category,
+                           confidence=0.9, urgency="normal", places=[], status=status,
+                           created_at=at, updated_at=at, **(place(pcode) if pcode else {})))
+
+
 @pytest.fixture
 def add_reports(runtime):
     """add_reports(category, pcode, at, count=1, same_reporter=False, status="routed")."""
-    def add(category: str, pcode: str | None, at: datetime, count: int = 1, *, same_reporter: bool = False,
-            status: str = "routed") -> None:
+    def add(*args, **kwargs) -> None:
         with runtime.transaction() as session:
-            reporter = None
-            for _ in range(count):
-                if reporter is None or not same_reporter:
-                    reporter = Reporter(pseudonym=f"{next(_serial):064x}", language="fr", opted_out=False,
-                                        created_at=at, updated_at=at)
-                    session.add(reporter)
-                    session.flush()
-                session.add(Report(reference=f"T{next(_serial):08d}", channel="sms", reporter_id=reporter.id,
-                                   language="fr", text="texte secret", details={}, category=category,
-                                   confidence=0.9, urgency="normal", places=[], status=status,
-                                   created_at=at, updated_at=at, **(place(pcode) if pcode else {})))
+            insert_reports(session, *args, **kwargs)
     return add
 
 
 @pytest.fixture
-def add_history(add_reports, clock):
+def add_history(runtime, clock):
     """add_history(category, pcode, weekly, days=...): weekly[0] is the current 7 days, weekly[k]
     the k-th 7-day window before; each window's reports are spread over `days` different days."""
     def add(category: str, pcode: str, weekly: list[int], *, days: int = 3) -> None:
-        for back, count in enumerate(weekly):
-            for index in range(count):
-                at = clock() - timedelta(days=7 * back + index % days, hours=1 + index % 5)
-                add_reports(category, pcode, at)
+        with runtime.transaction() as session:
+            for back, count in enumerate(weekly):
+                for index in range(count):
+                    at = clock() - timedelta(days=7 * back + index % days, hours=1 + index % 5)
+                    insert_reports(session, category, pcode, at)
     return add
 
 
