@@ -27,7 +27,7 @@ STRINGS = {
            "regions": "Régions", "cercles": "Cercles", "unplaced": "signalements sans lieu reconnu",
            "warnings": "Alertes de tendance (30 jours)", "none": "Aucune.", "area": "Zone",
            "category": "Catégorie", "observed": "7 jours", "expected": "habituel", "forums": "Destinataires",
-           "date": "Date", "export": "Exporter (CSV)", "export_hxl": "Exporter (CSV HXL)", "week_abbr": "S",
+           "date": "Date", "rolling": "7 derniers jours", "export": "Exporter (CSV)", "export_hxl": "Exporter (CSV HXL)", "week_abbr": "S",
            "warned": "alerte", "nobody": "personne"},
     "en": {"title": "Trends", "weeks": "weeks", "to": "to", "generated": "computed",
            "by_category": "By category", "last_week": "last week", "this_week": "this week",
@@ -35,7 +35,7 @@ STRINGS = {
            "regions": "Regions", "cercles": "Cercles", "unplaced": "reports with no recognised place",
            "warnings": "Trend warnings (30 days)", "none": "None.", "area": "Area",
            "category": "Category", "observed": "7 days", "expected": "usual", "forums": "Sent to",
-           "date": "Date", "export": "Export (CSV)", "export_hxl": "Export (HXL CSV)", "week_abbr": "W",
+           "date": "Date", "rolling": "last 7 days", "export": "Export (CSV)", "export_hxl": "Export (HXL CSV)", "week_abbr": "W",
            "warned": "warning", "nobody": "nobody"},
 }
 _env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -47,6 +47,7 @@ class CategorySeries:
     category: str
     counts: tuple[int, ...]          # per week, oldest first; the last is the current, partial week
     warned: bool                     # a trend warning went out for it in the last 30 days
+    last_7_days: int = 0             # the rolling window the early warning looks at
 
     @property
     def last_week(self) -> int:
@@ -74,12 +75,14 @@ class TrendsView:
 
 
 def build_view(cells: Sequence[Cell], weeks: Sequence[date], warnings: Sequence[WarningRow], *,
-               now: datetime, category: str | None = None, map_weeks: int = 4, lang: str = "fr",
-               labels: dict[str, str] | None = None) -> TrendsView:
-    """Cells must be bucketed by `weeks` (bucket i = weeks[i])."""
+               now: datetime, rolling: Sequence[Cell] = (), category: str | None = None, map_weeks: int = 4,
+               lang: str = "fr", labels: dict[str, str] | None = None) -> TrendsView:
+    """`cells` bucketed by `weeks` (bucket i = weeks[i]); `rolling`: the last 7 days (bucket 0)."""
     by_week = total(cells, lambda c: (c.category, c.bucket))
+    last_7_days = total(rolling, lambda c: c.category)
     warned = {w.category for w in warnings}
-    series = tuple(CategorySeries(cat, tuple(by_week[(cat, i)] for i in range(len(weeks))), cat in warned)
+    series = tuple(CategorySeries(cat, tuple(by_week[(cat, i)] for i in range(len(weeks))), cat in warned,
+                                  last_7_days[cat])
                    for cat in CATEGORIES)
     recent = [c for c in cells if c.bucket >= len(weeks) - map_weeks and category in (None, c.category)]
     return TrendsView(

@@ -18,7 +18,7 @@ from gateway.categories import CATEGORIES
 from gateway.store.trends import bucket_counts, recent_warnings
 from gateway.trends.export import to_csv, weekly_rows
 from gateway.trends.page import build_view, render_trends_page
-from gateway.trends.weeks import completed_weeks, week_edges, weeks_to_now
+from gateway.trends.weeks import completed_weeks, rolling_edges, week_edges, weeks_to_now
 
 PAGE_WEEKS = 12
 MAX_WEEKS = 520          # ten years: an upper bound for a query parameter
@@ -35,8 +35,9 @@ def trends_page(session: Session, now: datetime, *, category: str | None = None,
     """The trends page fragment: `weeks` weeks up to now; an unknown category shows all."""
     starts = weeks_to_now(now, _bounded(weeks))
     cells = bucket_counts(session, week_edges(starts))
+    rolling = bucket_counts(session, rolling_edges(now, 1))
     warnings = recent_warnings(session, now - timedelta(days=30))
-    view = build_view(cells, starts, warnings, now=now, lang=lang,
+    view = build_view(cells, starts, warnings, now=now, rolling=rolling, lang=lang,
                       category=category if category in CATEGORIES else None)
     return render_trends_page(view)
 

@@ -52,6 +52,7 @@ def test_the_page_draws_every_region_and_cercle_shaded_by_count(runtime, history
 def test_the_page_has_a_chart_per_category_and_lists_the_warnings(runtime, history):
     html = page(runtime, lang="en")
     assert len(re.findall(r'class="chart"', html)) == 9
+    assert "last 7 days: 12</span>" in html                    # violent extremism: Bandiagara 9 + Niono 3
     assert "Trend warnings" in html and "Bandiagara (ML0502)" in html and "mopti-women-youth" in html
     assert "2 reports with no recognised place" in html
     assert "texte secret" not in html
