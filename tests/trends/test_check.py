@@ -75,3 +75,11 @@ def test_the_periodic_job_checks_at_most_once_per_interval(runtime, forums, add_
     run_jobs()
     assert len(outbound(runtime, "warning")) == 1
     assert jobs.trends_tick(0) == "not due"
+
+
+def test_the_embedded_workers_periodic_tick_queues_the_trends_job(runtime):
+    from gateway.embedded import EmbeddedWorker
+
+    worker = EmbeddedWorker(runtime, sweep=lambda: worker.stop())   # one pass of the loop, in this thread
+    worker.run()
+    assert runtime.queues.by_name["reports"].job_ids == ["trends-tick"]

@@ -10,7 +10,7 @@ per `check_every_minutes`, and the digests once they are due (settings.yaml `sch
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from gateway.runtime import Runtime
@@ -66,7 +66,7 @@ def check_trends(runtime: Runtime) -> CheckResult:
     for message_id in message_ids:
         runtime.queues.enqueue_send(message_id)
     result = CheckResult(len(found), len(found) - len(fresh), len(plan), len(message_ids))
-    log.info("trends checked", extra=result.__dict__)
+    log.info("trends checked", extra=asdict(result))
     return result
 
 
@@ -97,19 +97,21 @@ def send_digests(runtime: Runtime, week: date | None = None) -> DigestResult:
                 continue
             figures = digest_figures(week_start=week, categories=forum.categories, areas=forum.areas,
                                      week_cells=week_cells, open_cells=still_open)
-            text = digest_text(figures, forum.language)
-            ids = [queue_outbound(session, provider=runtime.config.sms_provider, kind="digest", body=text,
-                                  now=now, coordinator_id=c.id).id
-                   for c in recipients(active_coordinators(session, forum.id))]
+            ids = _queue_digest(session, runtime, forum, digest_text(figures, forum.language), now)
             record_digest(session, forum_id=forum.id, week_start=week, messages=len(ids), now=now)
             message_ids += ids
             sent += 1
     for message_id in message_ids:
         runtime.queues.enqueue_send(message_id, bulk=True)
     result = DigestResult(week, sent, already, len(message_ids))
-    log.info("trend digests", extra={"week": week.isoformat(), "sent": sent, "already_sent": already,
-                                     "messages": len(message_ids)})
+    log.info("trend digests", extra={**asdict(result), "week_start": week.isoformat()})
     return result
+
+
+def _queue_digest(session, runtime: Runtime, forum, text: str, now: datetime) -> list[int]:
+    return [queue_outbound(session, provider=runtime.config.sms_provider, kind="digest", body=text, now=now,
+                           coordinator_id=coordinator.id).id
+            for coordinator in recipients(active_coordinators(session, forum.id))]
 
 
 def digest_due(now: datetime, schedule: Schedule) -> bool:
