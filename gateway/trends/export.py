@@ -4,7 +4,8 @@ One row per (ISO week, region, cercle, category) with at least one report. There
 region or national total rows: a total beside its masked parts would give the masked
 counts away by subtraction; partners add up the rows they need.
 Counts of 1 or 2 are written "<3" (gateway.trends.disclosure), so the count column is
-tagged #indicator+reports without +num: HXL's default schema requires +num values to be numbers.
+tagged #indicator+reports without +num: HXL's default schema requires +num values to be numbers
+(libhxl's validator still warns that the column mixes numbers and "<3", which is the point).
 HXL: https://hxlstandard.org/standard/1-1final/dictionary/ (dates as ISO 8601; 2026W45 is the
 basic form of an ISO week, which HXL tools normalise weeks to).
 """

@@ -9,6 +9,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from gateway.trends.service import trends_csv
 
 HEADERS = ["week", "week_start", "country_code", "adm1_code", "adm1_name", "adm2_code", "adm2_name",
@@ -67,3 +69,26 @@ def test_gateway_trends_export_on_the_command_line(runtime, config_env, add_repo
     table = rows(result.stdout)
     assert table[:2] == [HEADERS, HXL_TAGS]
     assert [r[6:] for r in table[2:]] == [["Tombouctou", "gender_based_violence", "Gender-based violence", "<3"]]
+
+
+def test_the_hxl_export_passes_the_reference_validator(runtime, add_reports):
+    """libhxl (HXL's reference library) with its default schema: dates are dates, tags parse.
+
+    Its one warning is expected: "<3" beside numbers in #indicator+reports is a mixed datatype,
+    which the masking rule requires.
+    """
+    hxl = pytest.importorskip("hxl")
+    from hxl.input import ArrayInput
+
+    for pcode, count in (("ML0405", 1), ("ML0502", 12)):
+        add_reports("violent_extremism", pcode, W44, count)
+    add_reports("resource_conflict", None, W44, 4)
+    with runtime.transaction() as session:
+        table = rows(trends_csv(session, runtime.now(), weeks=2, hxl=True))
+    report = hxl.validate(hxl.data(ArrayInput(table)))
+    assert report["stats"]["error"] == 0, report["issues"]
+    assert [issue["description"] for issue in report["issues"]] == ["Possibly inconsistent datatype for this indicator"]
+    data = hxl.data(ArrayInput(table))
+    assert [column.display_tag for column in data.columns] == HXL_TAGS
+    assert [(row.get("#adm2+name"), row.get("#indicator+reports")) for row in data] == [
+        (None, "4"), ("Niono", "<3"), ("Bandiagara", "12")]
