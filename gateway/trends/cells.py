@@ -20,7 +20,7 @@ class Cell:
     cercle_pcode: str | None
     commune_pcode: str | None
     reports: int
-    reporters: int               # distinct reporters: one person repeating a report counts once
+    reporters: int | None        # distinct reporters (one person repeating counts once); None if not counted
 
     @property
     def pcode(self) -> str | None:

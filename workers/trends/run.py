@@ -51,7 +51,7 @@ def check_trends(runtime: Runtime) -> CheckResult:
     now, settings = runtime.now(), load_settings()
     windows = settings.longest_baseline + 1
     with runtime.transaction() as session:
-        found = detect(histories(bucket_counts(session, rolling_edges(now, windows)),
+        found = detect(histories(bucket_counts(session, rolling_edges(now, windows), reporters=True),
                                  bucket_counts(session, rolling_edges(now, 7, DAY)), windows), settings.spikes)
         already = warned_since(session, now - SUPPRESS_FOR)
         fresh = [spike for spike in found if (spike.category, spike.area) not in already]
