@@ -1,12 +1,25 @@
 """What the console's routes and the CLI call: store queries in, export text or page HTML out.
 
-The lead mounts these behind the console's login (DESIGN §3: /staff/trends and /staff/trends.csv):
+LEAD, after the staff console merges — mount these behind its login (DESIGN §3: /staff/trends and
+/staff/trends.csv), e.g. in gateway/web/console/trends.py:
 
-    with runtime().transaction() as db:
-        html = trends_page(db, runtime().now(), category=request.args.get("category"), lang=g.lang)
-        csv_text = trends_csv(db, runtime().now(), weeks=12, hxl=request.args.get("hxl") == "1")
+    @blueprint.get("/trends")
+    def trends():
+        with runtime().transaction() as db:
+            fragment = trends_page(db, runtime().now(), category=request.args.get("category"), lang=g.lang,
+                                   labels={c: translate(g.lang, "cat_" + c) for c in CATEGORIES})
+        return render_template("console/trends.html", fragment=Markup(fragment))  # {{ fragment }} in base.html
 
-(an export is a staff read: record it in the audit log).
+    @blueprint.get("/trends.csv")
+    def trends_export():
+        hxl = request.args.get("hxl") == "1"
+        with runtime().transaction() as db:
+            text = trends_csv(db, runtime().now(), weeks=request.args.get("weeks", 12, type=int), hxl=hxl)
+            # an export is a staff read: append it to the audit log here
+        return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=trends.csv"})
+
+The page's links are relative (`?category=…`, `trends.csv`, `trends.csv?hxl=1`), so they work there.
+Until then the page is only mounted on a temporary blueprint in tests/trends/test_page.py.
 """
 from __future__ import annotations
 
@@ -26,21 +39,21 @@ MAX_WEEKS = 520          # ten years: an upper bound for a query parameter
 
 def trends_csv(session: Session, now: datetime, *, weeks: int = PAGE_WEEKS, hxl: bool = False) -> str:
     """Whole ISO weeks before the current one, small counts masked (CSV, or HXL-tagged CSV)."""
-    starts = completed_weeks(now, _bounded(weeks))
+    starts = completed_weeks(now, _bounded(weeks, least=1))
     return to_csv(weekly_rows(bucket_counts(session, week_edges(starts)), starts), hxl=hxl)
 
 
 def trends_page(session: Session, now: datetime, *, category: str | None = None, weeks: int = PAGE_WEEKS,
-                lang: str = "fr") -> str:
+                lang: str = "fr", labels: dict[str, str] | None = None) -> str:
     """The trends page fragment: `weeks` weeks up to now; an unknown category shows all."""
-    starts = weeks_to_now(now, _bounded(weeks))
+    starts = weeks_to_now(now, _bounded(weeks, least=3))    # this week, last week and the one before
     cells = bucket_counts(session, week_edges(starts))
     rolling = bucket_counts(session, rolling_edges(now, 1))
     warnings = recent_warnings(session, now - timedelta(days=30))
-    view = build_view(cells, starts, warnings, now=now, rolling=rolling, lang=lang,
+    view = build_view(cells, starts, warnings, now=now, rolling=rolling, lang=lang, labels=labels,
                       category=category if category in CATEGORIES else None)
     return render_trends_page(view)
 
 
-def _bounded(weeks: int) -> int:
-    return min(max(int(weeks), 2), MAX_WEEKS)
+def _bounded(weeks: int, *, least: int) -> int:
+    return min(max(int(weeks), least), MAX_WEEKS)
