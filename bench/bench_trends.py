@@ -116,7 +116,8 @@ def operations(runtime):
 
 def render(rows: list[dict], info: dict, backend: str) -> str:
     lines = ["# Trends benchmark", "", f"- date: {info['date']}", f"- machine: `{info['uname']}`",
-             f"- CPU: {info['cpu']}", f"- Python {info['python']}, database: {backend}; wall time, median", "",
+             f"- CPU: {info['cpu']}, load average at the start: {info['load']} (a shared 2-core machine)",
+             f"- Python {info['python']}, database: {backend}; wall time, median", "",
              "| reports | operation | ms | × baseline |", "|---:|---|---:|---:|"]
     lines += [f"| {r['reports']} | {r['operation']} | {r['ms']:.1f} | {r['ratio']:.1f} |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -127,6 +128,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='bench-trends-')}/bench.sqlite"
     runtime = fresh_runtime(url)
     rows = []
@@ -135,7 +137,7 @@ def main() -> None:
         measured = [(name, timed(action, args.repeat)) for name, action in operations(runtime)]
         floor = measured[0][1]
         rows += [dict(reports=size, operation=name, ms=round(ms, 1), ratio=round(ms / floor, 1)) for name, ms in measured]
-    info = machine()
+    info = {**machine(), "load": load}
     report = render(rows, info, url.split(":")[0])
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
