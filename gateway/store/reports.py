@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 from gateway.store.models import Report
 
 UNPROCESSED = "received"
+# Every state in which a report waits for a job; the sweeper re-enqueues reports left in one.
+# The pipeline moves a report out of 'received' in a single transaction, so there is no
+# half-processed state today; a stage added later that commits on its own adds its state here.
+WAITING_FOR_JOB = (UNPROCESSED,)
 
 
 def get_report(session: Session, report_id: int) -> Report | None:
@@ -20,9 +24,10 @@ def get_by_reference(session: Session, reference: str) -> Report | None:
 
 
 def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 1000) -> list[int]:
-    """Reports still waiting for the pipeline (their job was lost, or never enqueued)."""
+    """Reports still waiting for a job (it was lost, or never enqueued). By creation time: a
+    stage that commits on its own should also bump updated_at and be swept by that."""
     return list(session.scalars(
-        select(Report.id).where(Report.status == UNPROCESSED, Report.created_at <= older_than)
+        select(Report.id).where(Report.status.in_(WAITING_FOR_JOB), Report.created_at <= older_than)
         .order_by(Report.id).limit(limit)))
 
 
