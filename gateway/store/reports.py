@@ -41,3 +41,20 @@ def lock_unprocessed(session: Session, report_id: int) -> Report | None:
 
 def cutoff(now: datetime, seconds: int) -> datetime:
     return now - timedelta(seconds=seconds)
+
+
+HELD = "held"     # over the sender's rate limit: kept, shown to staff, processed when released
+
+
+def held_reports(session: Session, limit: int = 200) -> list[Report]:
+    return list(session.scalars(select(Report).where(Report.status == HELD).order_by(Report.id).limit(limit)))
+
+
+def release_held(session: Session, reference: str, now: datetime) -> int | None:
+    """Move a held report back to 'received' (the caller enqueues it); its id, or None."""
+    report = session.scalar(select(Report).where(Report.reference == reference, Report.status == HELD))
+    if report is None:
+        return None
+    report.status = UNPROCESSED
+    report.updated_at = now
+    return report.id
