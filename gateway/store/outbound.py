@@ -45,8 +45,10 @@ def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now
 
 def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask | None:
     """Move a queued message to 'sending'; None if another run already has it or it is done."""
+    # A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
     claimed = session.execute(
-        update(Message).where(Message.id == message_id, Message.status == "queued")
+        update(Message).where(Message.id == message_id, Message.status == "queued",
+                              Message.provider_message_id.is_(None))
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now))
     if claimed.rowcount != 1:
         return None
@@ -122,7 +124,8 @@ def stale_queued_ids(session: Session, now: datetime, grace_seconds: int, limit:
     """Outbound messages queued for longer than the grace period: their job may be lost."""
     older_than = now - timedelta(seconds=grace_seconds)
     return list(session.scalars(select(Message.id).where(
-        Message.direction == "out", Message.status == "queued", Message.updated_at <= older_than)
+        Message.direction == "out", Message.status == "queued", Message.provider_message_id.is_(None),
+        Message.updated_at <= older_than)
         .order_by(Message.id).limit(limit)))
 
 

@@ -110,3 +110,14 @@ def test_held_reports_are_not_swept(client, runtime):
     with runtime.transaction() as session:
         session.execute(update(Report).values(status="held"))
     assert sweep(runtime, grace_seconds=0).reports == 0
+
+
+def test_a_message_the_provider_queued_is_never_swept_into_a_second_send(client, runtime, forums, run_jobs,
+                                                                         clock, fake_twilio):
+    """Twilio answers 'queued'; if its status callbacks are late or lost, the sweeper must not resend."""
+    send_sms(client, KENIEBA)
+    run_jobs()
+    clock.advance(hours=1)
+    assert sweep(runtime).sends == 0
+    run_jobs()
+    assert sum(r.method == "POST" for r in fake_twilio.requests) == 1
