@@ -22,7 +22,7 @@ from tests.conftest import TEST_KEYS
 from tests.helpers import REPORTER, new_sid
 from twilio.request_validator import RequestValidator
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 HOSTILE = [
     "'; DROP TABLE reports; --", "1' OR '1'='1", "\" OR 1=1 --", "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>", "]]><!--", "&amp;&lt;&#0;", "\x00", "\x00\x01\x1b[31m\x7f",
@@ -195,7 +195,7 @@ def test_hostile_strings_through_the_ussd_engine():
 
     menu = load_menu()
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=100, deadline=None)
     @given(hops=st.lists(st.one_of(hostile_text, st.sampled_from(["1", "2", "0", "00", "99"])), max_size=12),
            language=st.sampled_from([None, "fr", "bm", "en"]))
     def check(hops, language):

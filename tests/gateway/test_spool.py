@@ -135,3 +135,17 @@ def test_a_spool_directory_that_cannot_be_written_stops_startup(config_env, tmp_
     config = load_config(dict(config_env, SPOOL_DIR=str(tmp_path / "file" / "spool")))
     with pytest.raises(ConfigError, match="spool directory .* is not writable.*SPOOL_DIR"):
         create_app(config)
+
+
+def test_logs_of_an_outage_and_its_replay_hold_no_body_and_no_number(down_client, runtime, caplog):
+    import logging
+
+    from gateway.logs import KeyValueFormatter
+
+    caplog.set_level(logging.DEBUG)
+    send_sms(down_client, SECRET)
+    drain(runtime)
+    text = "\n".join(KeyValueFormatter("%(name)s %(message)s").format(record) for record in caplog.records)
+    assert "spooled" in text and "spool drained" in text
+    for secret in (SECRET, "commandant", REPORTER, REPORTER[4:]):
+        assert secret not in text
