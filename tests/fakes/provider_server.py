@@ -93,3 +93,19 @@ def twilio_created(request: Received) -> ScriptedResponse:
 
 def twilio_error(status: int, code: int) -> ScriptedResponse:
     return ScriptedResponse(status, {"code": code, "message": "scripted error", "status": status})
+
+
+def at_sent(request: Received, status_code: int = 101) -> ScriptedResponse:
+    """Africa's Talking's 201 answer to /version1/messaging for one recipient."""
+    form = request.form
+    recipient = {"statusCode": status_code, "number": form.get("to"), "status": "Success",
+                 "cost": "XOF 25.0000", "messageId": f"ATXid_{abs(hash(request.body)) % 10**24:024d}"}
+    return ScriptedResponse(201, {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: XOF 25.0000",
+                                                     "Recipients": [recipient]}})
+
+
+def at_refused(status_code: int, status: str) -> ScriptedResponse:
+    """A 2xx whose recipient entry says the message was not sent (protocols.md §2.3)."""
+    recipient = {"statusCode": status_code, "number": "+22376000001", "status": status, "cost": "0",
+                 "messageId": "None"}
+    return ScriptedResponse(201, {"SMSMessageData": {"Message": "Sent to 0/1", "Recipients": [recipient]}})
