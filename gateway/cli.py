@@ -174,12 +174,14 @@ def menus() -> None:
 
 
 @menus.command("check")
-def menus_check() -> None:
+@click.option("--dir", "menus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="a copy of menus/ to check instead of the installed one")
+def menus_check(menus_dir: Path | None) -> None:
     """Validate every menu: targets, reachability, strings in every language, 182-character
     screens, GSM-7. Prints each problem; exits 1 if there is any."""
     from menus import check_default
 
-    problems = check_default()
+    problems = check_default(menus_dir) if menus_dir else check_default()
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s)" if problems else "menus OK", err=True)

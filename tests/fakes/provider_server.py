@@ -95,17 +95,20 @@ def twilio_error(status: int, code: int) -> ScriptedResponse:
     return ScriptedResponse(status, {"code": code, "message": "scripted error", "status": status})
 
 
-def at_sent(request: Received, status_code: int = 101) -> ScriptedResponse:
-    """Africa's Talking's 201 answer to /version1/messaging for one recipient."""
-    form = request.form
-    recipient = {"statusCode": status_code, "number": form.get("to"), "status": "Success",
-                 "cost": "XOF 25.0000", "messageId": f"ATXid_{abs(hash(request.body)) % 10**24:024d}"}
-    return ScriptedResponse(201, {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: XOF 25.0000",
+def at_answer(status_code: int, status: str, message_id: str, number: str | None) -> ScriptedResponse:
+    """Africa's Talking's 201 answer to /version1/messaging for one recipient (protocols.md §2.3)."""
+    recipient = {"statusCode": status_code, "number": number, "status": status, "cost": "XOF 25.0000",
+                 "messageId": message_id}
+    sent = 1 if status_code in (100, 101, 102) else 0
+    return ScriptedResponse(201, {"SMSMessageData": {"Message": f"Sent to {sent}/1 Total Cost: XOF 25.0000",
                                                      "Recipients": [recipient]}})
 
 
+def at_sent(request: Received) -> ScriptedResponse:
+    """The usual answer: sent, with a fresh message id."""
+    return at_answer(101, "Success", f"ATXid_{abs(hash(request.body)) % 10**24:024d}", request.form.get("to"))
+
+
 def at_refused(status_code: int, status: str) -> ScriptedResponse:
-    """A 2xx whose recipient entry says the message was not sent (protocols.md §2.3)."""
-    recipient = {"statusCode": status_code, "number": "+22376000001", "status": status, "cost": "0",
-                 "messageId": "None"}
-    return ScriptedResponse(201, {"SMSMessageData": {"Message": "Sent to 0/1", "Recipients": [recipient]}})
+    """A 2xx whose recipient entry says the message was not sent."""
+    return at_answer(status_code, status, "None", "+22376000001")
