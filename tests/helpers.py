@@ -58,3 +58,13 @@ def ussd_phone(client, number: str = REPORTER):
         assert response.mimetype == "text/plain", response.mimetype
         return response.status_code, response.get_data(as_text=True)
     return UssdDialogue(post, number)
+
+
+def known_reporter(runtime, number: str, language: str) -> None:
+    """A reporter who wrote or reported before, in `language`."""
+    from gateway.store.reporters import get_or_create_reporter
+
+    with runtime.transaction() as session:
+        get_or_create_reporter(session, pseudonym=runtime.pseudonymiser.pseudonym(number),
+                               number_encrypted=runtime.pseudonymiser.encrypt(number),
+                               language=language, now=runtime.now())

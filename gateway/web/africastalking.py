@@ -17,9 +17,19 @@ from gateway.store.outbound import apply_delivery_status
 from gateway.ussd import UssdReply, answer_hop, malformed_reply, unavailable_reply
 from gateway.web import runtime
 from gateway.web.webhooks import _plain
+from menus import MenuError, load_menu
 
 blueprint = Blueprint("africastalking", __name__)
 log = logging.getLogger(__name__)
+
+
+@blueprint.record_once
+def _load_menus(_state) -> None:
+    """Read and check the menus when the app is built, not during a reporter's first hop."""
+    try:
+        load_menu()
+    except MenuError as exc:   # SMS must keep working; each USSD hop will answer an apology
+        log.error("USSD menus have problems; run `gateway menus check`", extra={"problems": str(exc).count("\n") + 1})
 
 
 @blueprint.before_request

@@ -14,7 +14,7 @@ from gateway.logs import KeyValueFormatter
 from gateway.runtime import redis_from_url
 from gateway.store.models import Message, Report, Reporter
 from gateway.ussd import REPEAT, STATE_TTL_SECONDS, SavedHop, SessionStore, new_input
-from tests.helpers import REPORTER, ussd_phone
+from tests.helpers import REPORTER, known_reporter, ussd_phone
 
 # A journey to the confirm screen: French, resource conflict, Kayes, Kenieba, no place,
 # right now, danger, a description with "*".
@@ -98,9 +98,7 @@ def dead_redis():
 ])
 def test_redis_down_answers_200_with_an_end_apology_in_the_reporters_language(client, runtime, language, apology):
     if language:
-        phone = ussd_phone(client)
-        phone.dial()
-        phone.answer({"fr": "1", "bm": "2", "en": "3"}[language])   # remembered in the database
+        known_reporter(runtime, REPORTER, language)
     runtime.redis = dead_redis()
     status, body = ussd_phone(client).dial()
     assert status == 200 and body.startswith(apology)
@@ -134,14 +132,36 @@ def test_database_down_at_submit_keeps_the_answers_for_a_later_dial(client, runt
     assert status == 200 and body.startswith("END Merci") and count(runtime, Report) == 1
 
 
-def test_the_language_chosen_once_is_remembered_for_the_next_call(client, runtime):
+def reporter_languages(runtime) -> list[str]:
+    with runtime.transaction() as session:
+        return list(session.scalars(select(Reporter.language)))
+
+
+def test_a_number_that_only_chose_a_language_leaves_nothing_in_the_database(client, runtime):
     phone = ussd_phone(client)
     phone.dial()
-    phone.answer("3")
-    runtime.redis.delete(state_key(runtime))                       # long after: the state expired
-    assert phone.dial()[1].startswith("CON What happened?")
-    with runtime.transaction() as session:
-        assert session.scalar(select(Reporter.language)) == "en"
+    assert phone.answer("3")[1].startswith("CON What happened?")
+    assert reporter_languages(runtime) == []
+
+
+def test_the_language_of_a_first_report_is_remembered_for_the_next_call(client, runtime):
+    phone = ussd_phone(client)
+    phone.dial()
+    phone.answer("2")                                               # Bamanankan
+    for answer in TO_CONFIRM[1:]:
+        phone.answer(answer)
+    assert phone.answer("1")[1].startswith("END I ni ce")
+    assert reporter_languages(runtime) == ["bm"]
+    assert phone.dial()[1].startswith("CON Mun kera?")             # no language screen
+
+
+def test_a_known_reporter_who_changes_language_has_it_remembered(client, runtime):
+    known_reporter(runtime, REPORTER, "fr")
+    phone = ussd_phone(client)
+    assert phone.dial()[1].startswith("CON Que s'est-il passe?")
+    assert phone.answer("0")[1].startswith("CON Langue / Kan / Language")
+    assert phone.answer("3")[1].startswith("CON What happened?")
+    assert reporter_languages(runtime) == ["en"]
 
 
 def test_a_crash_anywhere_still_answers_200_with_an_end(client, runtime, monkeypatch):
@@ -159,7 +179,7 @@ def test_the_saved_state_is_plain_json_that_a_corruption_resets(client, runtime)
     state = json.loads(runtime.redis.get(state_key(runtime)))
     assert state["session_id"] == phone.session_id and state["text"] == "1"
     runtime.redis.set(state_key(runtime), b"\x00not json")
-    assert phone.answer("3")[1].startswith("CON Que s'est-il passe?")   # a fresh start, not an error
+    assert phone.answer("3")[1].startswith("CON Langue / Kan / Language")   # a fresh start, not an error
 
 
 def test_logs_of_a_ussd_report_hold_no_number_no_text_no_reference(client, runtime, run_jobs, forums, caplog):

@@ -26,7 +26,7 @@ from gateway.gsm7 import is_gsm7, septets
 from gateway.store.models import Report
 from gateway.ussd import SessionStore
 from tests.fakes.provider_server import FakeProviderServer, at_sent
-from tests.helpers import REPORTER, ussd_phone
+from tests.helpers import REPORTER, known_reporter, ussd_phone
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "ussd_transcripts").glob("*.yaml"))
 MAX_SCREEN = 182
@@ -42,15 +42,6 @@ def fake_at():
 def config_env(config_env, fake_at):
     return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
                 AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")
-
-
-def remember_language(runtime, number: str, language: str) -> None:
-    from gateway.store.reporters import get_or_create_reporter
-
-    with runtime.transaction() as session:
-        get_or_create_reporter(session, pseudonym=runtime.pseudonymiser.pseudonym(number),
-                               number_encrypted=runtime.pseudonymiser.encrypt(number),
-                               language=language, now=runtime.now())
 
 
 def play(runtime, phone, hop: dict) -> tuple[int, str] | None:
@@ -106,7 +97,7 @@ def test_transcript(client, runtime, forums, run_jobs, fake_at, path):
     case = yaml.safe_load(path.read_text(encoding="utf-8"))
     phone = ussd_phone(client, case.get("phone", REPORTER))
     if case.get("language"):
-        remember_language(runtime, phone.phone_number, case["language"])
+        known_reporter(runtime, phone.phone_number, case["language"])
     answers = [(number, hop, play(runtime, phone, hop)) for number, hop in enumerate(case["steps"], start=1)]
     ref = check_report(runtime, case["report"])
     for number, hop, answer in answers:
