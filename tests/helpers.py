@@ -68,3 +68,9 @@ def known_reporter(runtime, number: str, language: str) -> None:
         get_or_create_reporter(session, pseudonym=runtime.pseudonymiser.pseudonym(number),
                                number_encrypted=runtime.pseudonymiser.encrypt(number),
                                language=language, now=runtime.now())
+
+
+def at_config(config_env: dict, fake_at) -> dict:
+    """The environment of a gateway sending through Africa's Talking, i.e. through `fake_at`."""
+    return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
+                AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")

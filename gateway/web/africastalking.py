@@ -13,10 +13,9 @@ from flask import Blueprint, Response, request
 from gateway.errors import BadSignature, MalformedPayload
 from gateway.intake import receive_sms
 from gateway.providers import africastalking as at
-from gateway.store.outbound import apply_delivery_status
 from gateway.ussd import UssdReply, answer_hop, malformed_reply, unavailable_reply
 from gateway.web import runtime
-from gateway.web.webhooks import _plain
+from gateway.web.webhooks import _plain, record_delivery
 from menus import MenuError, load_menu
 
 blueprint = Blueprint("africastalking", __name__)
@@ -95,11 +94,6 @@ def delivery():
         status = at.parse_delivery(request.form)
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
-    rt = runtime()
-    with rt.transaction() as session:
-        known = apply_delivery_status(session, status.provider, status.provider_message_id,
-                                      status.status, status.error_code, rt.now())
-    if not known:
-        log.info("status for unknown message", extra={"provider": at.NAME})
+    record_delivery(status)
     body, mimetype = at.render_reply()
     return Response(body, mimetype=mimetype)

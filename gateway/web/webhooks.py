@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, Response, request
 
+from gateway.domain import DeliveryStatus
 from gateway.errors import BadSignature, MalformedPayload
 from gateway.intake import receive_sms
 from gateway.providers import twilio
@@ -71,11 +72,16 @@ def twilio_status():
         status = twilio.parse_status(request.form)
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
+    record_delivery(status)
+    body, mimetype = twilio.render_reply(None)
+    return Response(body, mimetype=mimetype)
+
+
+def record_delivery(status: DeliveryStatus) -> None:
+    """Apply a delivery callback to the message it is about; statuses only move forward."""
     rt = runtime()
     with rt.transaction() as session:
         known = apply_delivery_status(session, status.provider, status.provider_message_id,
                                       status.status, status.error_code, rt.now())
     if not known:
-        log.info("status for unknown message", extra={"provider": "twilio"})
-    body, mimetype = twilio.render_reply(None)
-    return Response(body, mimetype=mimetype)
+        log.info("status for unknown message", extra={"provider": status.provider})

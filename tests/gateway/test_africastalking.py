@@ -8,8 +8,8 @@ from gateway.domain import OutboundSms
 from gateway.errors import BadSignature, ProviderError
 from gateway.providers import africastalking as at
 from gateway.store.models import Message, Report
-from tests.fakes.provider_server import FakeProviderServer, ScriptedResponse, at_answer, at_refused, at_sent
-from tests.helpers import AT_TOKEN, REPORTER, at_post
+from tests.fakes.provider_server import ScriptedResponse, at_answer, at_refused
+from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post
 
 SMS = {"from": REPORTER, "to": "36123", "text": "Des hommes armes ont attaque le marche de Boni",
        "date": "2026-11-02 09:00:00", "id": "ATXid_0a1b2c3d", "linkId": "SampleLinkId123"}
@@ -20,15 +20,8 @@ DELIVERY = {"id": "ATXid_out_1", "status": "Success", "phoneNumber": "+223760000
 
 
 @pytest.fixture
-def fake_at():
-    with FakeProviderServer(at_sent) as server:
-        yield server
-
-
-@pytest.fixture
 def config_env(config_env, fake_at):
-    return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
-                AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")
+    return at_config(config_env, fake_at)
 
 
 def count(runtime, model) -> int:

@@ -25,23 +25,15 @@ from sqlalchemy import select
 from gateway.gsm7 import is_gsm7, septets
 from gateway.store.models import Report
 from gateway.ussd import SessionStore
-from tests.fakes.provider_server import FakeProviderServer, at_sent
-from tests.helpers import REPORTER, known_reporter, ussd_phone
+from tests.helpers import REPORTER, at_config, known_reporter, ussd_phone
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "ussd_transcripts").glob("*.yaml"))
 MAX_SCREEN = 182
 
 
 @pytest.fixture
-def fake_at():
-    with FakeProviderServer(at_sent) as server:
-        yield server
-
-
-@pytest.fixture
 def config_env(config_env, fake_at):
-    return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
-                AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")
+    return at_config(config_env, fake_at)
 
 
 def play(runtime, phone, hop: dict) -> tuple[int, str] | None:
