@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 TOKEN = "bench-token"
 PATH = "/webhooks/africastalking/ussd?" + urllib.parse.urlencode({"token": TOKEN})
-GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--backlog", "512",
-            "--log-level", "warning"]
+GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "5",
+            "--backlog", "512", "--log-level", "warning"]
 JOURNEY = ["1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs, 3 blesses", "1"]
 TARGETS = {"bare Flask": "bench.bare_ussd_app:app", "gateway USSD": "gateway.wsgi:app"}
 P99_GOAL_MS, THROUGHPUT_GOAL = 25.0, 0.5
@@ -126,6 +126,16 @@ class Connection:
         body = urllib.parse.urlencode(form).encode()
         request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded"
                    f"\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        reused = self.writer is not None
+        try:
+            return await self._exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            if not reused:
+                raise
+            self.writer = None      # the server closed an idle kept-alive connection: as browsers do, resend
+            return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, str]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         self.writer.write(request)
