@@ -20,9 +20,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway import limits, metrics
 from gateway.domain import UssdHop
+from gateway.durable import store_or_spool
 from gateway.phone import normalise_number
+from gateway.refcodes import new_reference
 from gateway.runtime import Runtime
+from gateway.spool import SpoolUnavailable
 from gateway.store.ingest import NewReport, record_report
 from gateway.store.models import Reporter
 from gateway.store.reporters import get_or_create_reporter
@@ -130,7 +134,7 @@ def answer_hop(runtime: Runtime, hop: UssdHop) -> UssdReply:
         return UssdReply(saved.reply, saved.end)
     try:
         reply, kept = _step_and_apply(runtime, caller, saved, user_input)
-    except SQLAlchemyError as exc:        # nothing saved: the last screen can be resumed later
+    except (SQLAlchemyError, SpoolUnavailable) as exc:   # nothing saved: the last screen can be resumed
         return _unavailable(runtime, caller, saved, exc)
     try:
         sessions.save(caller.pseudonym, kept)
@@ -178,30 +182,48 @@ def remembered_language(runtime: Runtime, pseudonym: str) -> str | None:
 def remember_language(runtime: Runtime, caller: Caller, language: str) -> None:
     try:
         with runtime.transaction() as session:
-            _reporter(runtime, session, caller, language)
+            _reporter(runtime, session, caller.number, language)
     except SQLAlchemyError as exc:        # a convenience for the next dial: not worth failing the hop
         log.warning("could not remember the ussd language", extra={"error": type(exc).__name__})
 
 
 def submit_report(runtime: Runtime, caller: Caller, answers: dict) -> str:
-    """Make the report durable (a retried final hop creates nothing twice), then enqueue it."""
+    """Store the report, or spool it while the database is down; either way, its code.
+
+    Keyed by the session id: a retried final hop, or a replay, creates nothing twice.
+    Raises SpoolUnavailable when neither the database nor the spool takes it.
+    """
+    hop = caller.hop
+    held = limits.hit(runtime.redis, "number", caller.pseudonym, runtime.config.rate_limit_per_number)
+    payload = {"provider": hop.provider, "session_id": hop.session_id, "number": caller.number,
+               "answers": answers, "reference": new_reference(), "held": held}
+    stored = store_or_spool(runtime, "ussd_report", f"{hop.provider}:{hop.session_id}", payload)
+    outcome = "spooled" if stored.spooled else "held" if held else "stored"
+    metrics.record(runtime.redis, "webhook_messages", provider=hop.provider, channel="ussd", outcome=outcome)
+    return stored.payload["reference"] if stored.spooled else stored.result
+
+
+def store_report(runtime: Runtime, payload: dict) -> str:
+    """The spool replayer of submit_report: one transaction, then the job; returns the code."""
+    answers = payload["answers"]
     details = {key: value for key, value in answers.items() if key != "description"}
     with runtime.transaction() as session:
-        reporter = _reporter(runtime, session, caller, answers["language"])
+        reporter = _reporter(runtime, session, payload["number"], answers["language"])
         ingested = record_report(session, reporter, NewReport(
-            provider=caller.hop.provider, provider_message_id=caller.hop.session_id, channel="ussd",
-            body=answers.get("description") or "", details=details), runtime.now())
-    if not ingested.duplicate:
+            provider=payload["provider"], provider_message_id=payload["session_id"], channel="ussd",
+            body=answers.get("description") or "", details=details, reference=payload["reference"],
+            status="held" if payload["held"] else "received"), runtime.now())
+    if not ingested.duplicate and not payload["held"]:
         runtime.queues.enqueue_report(ingested.report_id)
-    log.info("ussd report", extra={"provider": caller.hop.provider, "report_id": ingested.report_id,
+    log.info("ussd report", extra={"provider": payload["provider"], "report_id": ingested.report_id,
                                    "duplicate": ingested.duplicate})
     return ingested.reference
 
 
-def _reporter(runtime: Runtime, session, caller: Caller, language: str) -> Reporter:
+def _reporter(runtime: Runtime, session, number: str, language: str) -> Reporter:
     now = runtime.now()
-    reporter = get_or_create_reporter(session, pseudonym=caller.pseudonym,
-                                      number_encrypted=runtime.pseudonymiser.encrypt(caller.number),
+    reporter = get_or_create_reporter(session, pseudonym=runtime.pseudonymiser.pseudonym(number),
+                                      number_encrypted=runtime.pseudonymiser.encrypt(number),
                                       language=language, now=now)
     if reporter.language != language:
         reporter.language, reporter.updated_at = language, now

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
-from gateway.errors import BadSignature, MalformedPayload
-from gateway.intake import receive_sms
+from gateway.durable import receive_delivery_status_durably, receive_sms_durably
+from gateway.errors import MalformedPayload
 from gateway.providers import africastalking as at
 from gateway.ussd import UssdReply, answer_hop, malformed_reply, unavailable_reply
 from gateway.web import runtime
-from gateway.web.webhooks import _plain, record_delivery
+from gateway.web.guard import authenticate, plain
 from menus import MenuError, load_menu
 
 blueprint = Blueprint("africastalking", __name__)
@@ -33,12 +34,8 @@ def _load_menus(_state) -> None:
 
 @blueprint.before_request
 def _verify_token():
-    try:
-        at.verify_token(request.args.get(at.TOKEN_PARAM), runtime().config.at_webhook_token)
-    except BadSignature:
-        log.warning("rejected webhook", extra={"provider": at.NAME, "reason": "bad token"})
-        return _plain("invalid token", 403)
-    return None
+    return authenticate(at.NAME, lambda: at.verify_token(request.args.get(at.TOKEN_PARAM),
+                                                         runtime().config.at_webhook_token))
 
 
 @blueprint.post("/ussd")
@@ -55,6 +52,8 @@ def ussd():
     except MalformedPayload as exc:
         log.warning("malformed ussd hop", extra={"provider": at.NAME, "reason": str(exc)})
         reply = malformed_reply(rt)
+    except HTTPException:     # e.g. 413 for a body no aggregator sends
+        raise
     except Exception as exc:  # noqa: BLE001  a reporter must get an END, never an HTTP 500
         log.error("ussd hop crashed", extra={"provider": at.NAME, "error": type(exc).__name__})
         reply = unavailable_reply(rt, None)
@@ -72,13 +71,14 @@ def sms():
 
     Example: from=%2B22376123456&to=36123&text=Des+hommes+armes+a+Boni&date=2026-11-02+09%3A00%3A00
     &id=ATXid_6c1d…&linkId=…
-    Reply: an empty 200. The callback cannot carry a reply, so the receipt is queued and
-    sent through the AT API by a worker.
+    Reply: an empty 200 once the message is durable (stored, or spooled while the database is
+    down). The callback cannot carry a reply, so the receipt is queued and sent through the
+    AT API by a worker.
     """
     try:
-        receive_sms(runtime(), at.parse_inbound(request.form), reply_inline=False)
+        receive_sms_durably(runtime(), at.parse_inbound(request.form), reply_inline=False)
     except MalformedPayload as exc:
-        return _plain(f"malformed request: {exc}", 400)
+        return plain(f"malformed request: {exc}", 400)
     body, mimetype = at.render_reply()
     return Response(body, mimetype=mimetype)
 
@@ -93,7 +93,8 @@ def delivery():
     try:
         status = at.parse_delivery(request.form)
     except MalformedPayload as exc:
-        return _plain(f"malformed request: {exc}", 400)
-    record_delivery(status)
+        return plain(f"malformed request: {exc}", 400)
+    if receive_delivery_status_durably(runtime(), status) is False:
+        log.info("status for unknown message", extra={"provider": at.NAME})
     body, mimetype = at.render_reply()
     return Response(body, mimetype=mimetype)

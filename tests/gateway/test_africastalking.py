@@ -236,3 +236,38 @@ def test_a_receipt_whose_first_send_hits_a_5xx_is_retried_until_sent(client, run
         receipt = session.scalar(select(Message).where(Message.kind == "receipt"))
     assert (receipt.status, receipt.attempts) == ("sent", 2)
 
+
+
+# --- the durable path: outages and floods ----------------------------------------------------
+
+def test_an_sms_during_a_database_outage_is_spooled_then_stored_and_its_receipt_sent(client, runtime, run_jobs,
+                                                                                     fake_at):
+    import dataclasses
+
+    from sqlalchemy import create_engine
+
+    from gateway import create_app
+    from gateway.durable import drain
+    from gateway.runtime import install
+    from gateway.store.db import make_session_factory
+
+    engine = create_engine("sqlite:////nonexistent/dir/db.sqlite")
+    down = create_app(runtime=dataclasses.replace(runtime, engine=engine, sessions=make_session_factory(engine)))
+    assert at_post(down.test_client(), "sms", SMS).status_code == 200
+    assert count(runtime, Report) == 0
+    install(runtime)                           # the database is back: jobs run on the working runtime
+    drain(runtime)
+    run_jobs()
+    assert count(runtime, Report) == 1
+    assert [request.form["to"] for request in fake_at.requests] == [REPORTER]   # the receipt, after the replay
+
+
+@pytest.mark.parametrize("config_overrides", [{"send_backoff_seconds": (0,), "rate_limit_per_number": (1, 600)}])
+def test_a_number_over_its_rate_limit_is_held_and_gets_no_receipt_through_the_api(client, runtime, run_jobs,
+                                                                                 fake_at, config_overrides):
+    at_post(client, "sms", SMS)
+    at_post(client, "sms", {**SMS, "id": "ATXid_second"})
+    run_jobs()
+    with runtime.transaction() as session:
+        assert sorted(session.scalars(select(Report.status))) == ["held", "triage"]   # held: not processed
+    assert len(fake_at.requests) == 1

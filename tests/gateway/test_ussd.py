@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from gateway.domain import UssdHop
+from gateway.durable import drain
 from gateway.logs import KeyValueFormatter
 from gateway.runtime import redis_from_url
 from gateway.store.models import Message, Report, Reporter
@@ -116,18 +119,43 @@ def test_a_journey_interrupted_by_redis_can_be_resumed_when_it_is_back(client, r
     assert "Choisissez le cercle:" in phone.answer("1")[1]
 
 
-def test_database_down_at_submit_keeps_the_answers_for_a_later_dial(client, runtime):
+def at_confirm(client):
     phone = ussd_phone(client)
     phone.dial()
     for answer in TO_CONFIRM:
         phone.answer(answer)
-    working = runtime.sessions
+    return phone
+
+
+def database_down(runtime):
     runtime.sessions = sessionmaker(create_engine("sqlite:////nonexistent/dir/db.sqlite"))
-    assert phone.answer("1") == (200, "END Desole, le service est indisponible. Rappelez dans quelques minutes.")
+
+
+def test_database_down_at_submit_spools_the_report_and_still_shows_its_code(client, runtime):
+    phone, working = at_confirm(client), runtime.sessions
+    database_down(runtime)
+    status, body = phone.answer("1")
+    assert status == 200 and body.startswith("END Merci")
+    code = re.search(r"Votre code: ([A-Z0-9]{6})", body).group(1)
     runtime.sessions = working
     assert count(runtime, Report) == 0
+    assert drain(runtime).replayed == 1
+    with runtime.transaction() as session:
+        report = session.scalar(select(Report))
+    assert (report.reference, report.channel, report.text) == (code, "ussd", "Orpailleurs * blesses")
+    assert report.details["cercle_pcode"] == "ML0104"
+
+
+def test_database_and_spool_both_down_keep_the_answers_for_a_later_dial(client, runtime):
+    phone, working = at_confirm(client), runtime.sessions
+    database_down(runtime)
+    shutil.rmtree(runtime.config.spool_path, ignore_errors=True)
+    runtime.config.spool_path.write_text("a file where the spool directory was")
+    assert phone.answer("1") == (200, "END Desole, le service est indisponible. Rappelez dans quelques minutes.")
+    runtime.sessions = working
     phone.dial()
     assert phone.answer("1")[1].startswith("CON Envoyer?")        # continue: back on the confirm screen
+    runtime.config.spool_path.unlink()
     status, body = phone.answer("1")
     assert status == 200 and body.startswith("END Merci") and count(runtime, Report) == 1
 
@@ -196,3 +224,13 @@ def test_logs_of_a_ussd_report_hold_no_number_no_text_no_reference(client, runti
     assert "ussd report" in text
     for secret in (REPORTER, "76123456", "Orpailleurs", reference):
         assert secret not in text, secret
+
+
+@pytest.mark.parametrize("config_overrides", [{"rate_limit_per_number": (1, 600)}])
+def test_ussd_reports_count_towards_the_numbers_rate_limit(client, runtime, config_overrides):
+    for _ in range(2):
+        phone = at_confirm(client)
+        assert phone.answer("1")[1].startswith("END Merci")     # the reporter sees no difference
+    with runtime.transaction() as session:
+        assert sorted(session.scalars(select(Report.status))) == ["held", "received"]
+    assert runtime.queues.depth()["reports"] == 1
