@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import limits, metrics
@@ -29,7 +28,7 @@ from gateway.runtime import Runtime
 from gateway.spool import SpoolUnavailable
 from gateway.store.ingest import NewReport, record_report
 from gateway.store.models import Reporter
-from gateway.store.reporters import get_or_create_reporter
+from gateway.store.reporters import get_or_create_reporter, language_of
 from menus import StepResult, load_menu, step
 
 log = logging.getLogger(__name__)
@@ -173,8 +172,7 @@ def apply_effects(runtime: Runtime, caller: Caller, result: StepResult, *, known
 def remembered_language(runtime: Runtime, pseudonym: str) -> str | None:
     """The language this number chose before; None if unknown or the database is down."""
     try:
-        with runtime.transaction() as session:
-            return session.scalar(select(Reporter.language).where(Reporter.pseudonym == pseudonym))
+        return language_of(runtime.engine, pseudonym)
     except SQLAlchemyError:
         return None
 

@@ -44,6 +44,14 @@ def test_callers_without_our_token_get_403_and_change_nothing(client, runtime, e
     assert count(runtime, Message) == 0 and runtime.redis.keys("ussd:*") == []
 
 
+@pytest.mark.parametrize("config_overrides", [{"rate_limit_auth_failures_per_ip": (2, 60)}])
+def test_an_address_that_keeps_failing_gets_429_yet_the_right_token_still_passes(client, runtime, config_overrides):
+    codes = [at_post(client, "ussd", HOP, token="wrong").status_code for _ in range(3)]
+    assert codes == [403, 403, 429]
+    response = at_post(client, "ussd", HOP)     # AT behind the same address is never refused for it
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("CON ")
+
+
 @pytest.mark.parametrize("given, expected", [("t", ""), ("", ""), (None, "t"), ("T", "t")])
 def test_verify_token_refuses_anything_but_the_configured_token(given, expected):
     with pytest.raises(BadSignature):
