@@ -54,6 +54,7 @@ PATH = "/webhooks/africastalking/ussd?" + urllib.parse.urlencode({"token": TOKEN
 GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "5",
             "--backlog", "512", "--log-level", "warning"]
 JOURNEY = ["1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs, 3 blesses", "1"]
+HOP_KIND = {0: "dial", len(JOURNEY): "submit"}    # by the number of answers sent; the rest: menu
 TARGETS = {"bare Flask": "bench.bare_ussd_app:app", "gateway USSD": "gateway.wsgi:app"}
 P99_GOAL_MS, THROUGHPUT_GOAL = 25.0, 0.5
 UTILISATION = 0.5   # paced runs offer this share of the gateway's closed-loop throughput
@@ -151,6 +152,8 @@ class Connection:
 async def play_journeys(port: int, numbers, deadline: float, think: float, stats: dict) -> None:
     connection = Connection(port)
     rng = random.Random(next(numbers))
+    if think:   # paced: people do not all dial at the same instant; spread the starts over a journey
+        await asyncio.sleep(rng.uniform(0, think * (len(JOURNEY) + 1)))
     while time.perf_counter() < deadline:
         form = {"sessionId": f"ATUid_bench{next(numbers)}", "serviceCode": "*384*123#",
                 "phoneNumber": f"+22376{next(numbers) % 1_000_000:06d}", "networkCode": "61002", "text": ""}
@@ -161,7 +164,9 @@ async def play_journeys(port: int, numbers, deadline: float, think: float, stats
                 form["text"] = "*".join(inputs)
             started = time.perf_counter()
             status, body = await connection.post(form)
-            stats["latencies"].append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            stats["latencies"].append(elapsed)
+            stats["by_kind"][HOP_KIND.get(len(inputs), "menu")].append(elapsed)
             stats["unexpected"] += status != 200 or body[:4] not in ("CON ", "END ")
             if think:     # the person reading the screen and typing, compressed
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
@@ -170,7 +175,8 @@ async def play_journeys(port: int, numbers, deadline: float, think: float, stats
 
 
 async def load(port: int, sessions: int, seconds: float, think: float, numbers) -> dict:
-    stats = {"latencies": [], "unexpected": 0, "journeys": 0, "codes": 0}
+    stats = {"latencies": [], "by_kind": {"dial": [], "menu": [], "submit": []}, "unexpected": 0,
+             "journeys": 0, "codes": 0}
     started = time.perf_counter()
     await asyncio.gather(*(play_journeys(port, numbers, started + seconds, think, stats) for _ in range(sessions)))
     stats["elapsed"] = time.perf_counter() - started
@@ -192,7 +198,14 @@ def measure(name: str, port: int, master_pid: int, args, numbers, think: float =
             "max_ms": round(latencies[-1] * 1000, 1),
             "server_cpu_ms_per_hop": round(cpu / hops * 1000, 3),
             "client_cpu_ms_per_hop": round((time.process_time() - client_before) / hops * 1000, 3),
-            "unexpected_answers": stats["unexpected"], "journeys_with_code": stats["codes"]}
+            "unexpected_answers": stats["unexpected"], "journeys_with_code": stats["codes"],
+            "p50_p99_ms_by_hop_kind": {kind: [_ms(found, 0.5), _ms(found, 0.99)]
+                                       for kind, found in stats["by_kind"].items()}}
+
+
+def _ms(latencies: list[float], quantile: float) -> float:
+    ordered = sorted(latencies)
+    return round(ordered[int(quantile * (len(ordered) - 1))] * 1000, 2) if ordered else 0.0
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -230,7 +243,7 @@ def verdict(rows: list[dict]) -> dict:
                                  if r["target"] == target and r["load"].startswith("paced") == paced)
     ratio = median_of("gateway USSD", False, "hops_per_s") / median_of("bare Flask", False, "hops_per_s")
     p99 = median_of("gateway USSD", True, "p99_ms")
-    return {"gateway_paced_p99_ms": p99, "gateway_closed_loop_p99_ms": median_of("gateway USSD", False, "p99_ms"),
+    return {"gateway_paced_p99_ms": round(p99, 2), "gateway_closed_loop_p99_ms": round(median_of("gateway USSD", False, "p99_ms"), 2),
             "throughput_ratio": round(ratio, 2),
             "p99_goal_met": p99 <= P99_GOAL_MS, "throughput_goal_met": ratio >= THROUGHPUT_GOAL}
 
@@ -250,6 +263,12 @@ def render(rows: list[dict], result: dict, info: dict, args) -> str:
     lines += [f"| {r['round']} | {r['target']} | {r['load']} | {r['hops']} | {r['hops_per_s']} | {r['p50_ms']} | "
               f"{r['p99_ms']} | {r['max_ms']} | {r['server_cpu_ms_per_hop']} | {r['unexpected_answers']} | "
               f"{r['journeys_with_code'] if r['target'] == 'gateway USSD' else '-'} |" for r in rows]
+    lines += ["", "Gateway latency by hop kind, p50 / p99 ms (dial: state and language lookup; menu: "
+                  "Redis only; submit: the report written to PostgreSQL and its job enqueued):", "",
+              "| round | load | dial | menu | submit |", "|---:|---|---:|---:|---:|"]
+    lines += [f"| {r['round']} | {r['load']} | " + " | ".join(
+                  "{} / {}".format(*r["p50_p99_ms_by_hop_kind"][kind]) for kind in ("dial", "menu", "submit")) + " |"
+              for r in rows if r["target"] == "gateway USSD"]
     lines += ["", f"- gateway p99, paced (median of rounds): **{result['gateway_paced_p99_ms']} ms** "
                   f"(goal ≤ {P99_GOAL_MS:g} ms: {'met' if result['p99_goal_met'] else 'NOT met'}); "
                   f"closed loop: {result['gateway_closed_loop_p99_ms']} ms",
