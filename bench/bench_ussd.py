@@ -283,8 +283,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--gunicorn", default=" ".join(GUNICORN), help="gunicorn settings for both apps")
     parser.add_argument("--no-write", action="store_true", help="print only; keep bench/results as is")
     args = parser.parse_args()
+    GUNICORN[:] = args.gunicorn.split()
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
         sys.exit("set DATABASE_URL (PostgreSQL) and REDIS_URL: both are emptied")
