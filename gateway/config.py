@@ -181,6 +181,8 @@ REQUIRED_IN_PRODUCTION = {
     "REDIS_URL": lambda c: bool(c.redis_url),
     "SMS_PROVIDER (not console)": lambda c: c.sms_provider != "console",
     "TWILIO_AUTH_TOKEN or AT_WEBHOOK_TOKEN": lambda c: bool(c.twilio_auth_token or c.at_webhook_token),
+    "AT_USERNAME, AT_API_KEY and AT_WEBHOOK_TOKEN (SMS_PROVIDER=africastalking)":
+        lambda c: c.sms_provider != "africastalking" or bool(c.at_username and c.at_api_key and c.at_webhook_token),
 }
 
 

@@ -36,6 +36,7 @@ def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = T
     number = normalise_number(inbound.sender, runtime.config.phone_region)
     pseudonym = runtime.pseudonymiser.pseudonym(number)
     now = runtime.now()
+    receipt_to_send = None
     with runtime.transaction() as session:
         reporter = get_or_create_reporter(session, pseudonym=pseudonym,
                                           number_encrypted=runtime.pseudonymiser.encrypt(number),
@@ -45,10 +46,14 @@ def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = T
             channel="sms", body=inbound.body, reference=reference,
             status="held" if hold else "received"), now)
         reply = receipt_text(ingested.reference, reporter.language) if ingested.reference else None
-        if reply and not ingested.duplicate:
-            queue_outbound(session, provider=inbound.provider, kind="receipt", body=reply, now=now,
-                           reporter_id=reporter.id, report_id=ingested.report_id,
-                           status="replied_inline" if reply_inline else "queued")
+        # Over its rate limit, a number gets no receipt through an API: a flood must not become a bill.
+        if reply and not ingested.duplicate and (reply_inline or not hold):
+            receipt = queue_outbound(session, provider=inbound.provider, kind="receipt", body=reply, now=now,
+                                     reporter_id=reporter.id, report_id=ingested.report_id,
+                                     status="replied_inline" if reply_inline else "queued")
+            receipt_to_send = None if reply_inline else receipt.id
+    if receipt_to_send:             # the provider cannot reply inline: the receipt goes out by its API
+        runtime.queues.enqueue_send(receipt_to_send)
     if not ingested.duplicate and not hold:
         runtime.queues.enqueue_report(ingested.report_id)
     log.info("inbound sms", extra={"provider": inbound.provider, "report_id": ingested.report_id,

@@ -150,3 +150,12 @@ def run_jobs(runtime):
             if not any(runtime.queues.depth().values()):
                 return
     return drain
+
+
+@pytest.fixture
+def fake_at():
+    """A local stand-in for Africa's Talking's REST API (use with tests.helpers.at_config)."""
+    from tests.fakes.provider_server import FakeProviderServer, at_sent
+
+    with FakeProviderServer(at_sent) as server:
+        yield server

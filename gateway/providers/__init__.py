@@ -9,7 +9,7 @@ from typing import Protocol
 
 from gateway.config import Config
 from gateway.domain import OutboundSms, SendResult
-from gateway.providers import console, twilio
+from gateway.providers import africastalking, console, twilio
 
 
 class Sender(Protocol):
@@ -18,7 +18,7 @@ class Sender(Protocol):
     def send(self, message: OutboundSms) -> SendResult: ...
 
 
-PROVIDERS = (console, twilio)
+PROVIDERS = (console, twilio, africastalking)
 _BY_NAME = {module.NAME: module for module in PROVIDERS}
 
 
