@@ -19,6 +19,18 @@ def get_by_reference(session: Session, reference: str) -> Report | None:
     return session.scalar(select(Report).where(Report.reference == reference))
 
 
+def reporter_report(session: Session, reference: str, reporter_id: int) -> Report | None:
+    """A report by its reference, only if this reporter sent it: SUIVI never reveals another's."""
+    return session.scalar(select(Report).where(Report.reference == reference, Report.reporter_id == reporter_id))
+
+
+def incident_reports(session: Session, report: Report) -> list[Report]:
+    """The report and the others of its incident: coordinators act on an incident as a whole."""
+    if report.incident_id is None:
+        return [report]
+    return list(session.scalars(select(Report).where(Report.incident_id == report.incident_id).order_by(Report.id)))
+
+
 def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 1000) -> list[int]:
     """Reports still waiting for the pipeline (their job was lost, or never enqueued)."""
     return list(session.scalars(
