@@ -1,18 +1,38 @@
 """send_message: hand one queued message to its provider, retrying only what may succeed.
 
 No database session is held across the provider call: claim, send, record are three steps.
-Retry policy reads ProviderError.retryable, never the error's text.
+Retry policy reads ProviderError.retryable, never the error's text. Before the call:
+- a reporter who opted out gets nothing (status suppressed), except the STOP confirmation;
+- the loop guard refuses the N+1th identical message to one number within M minutes;
+- the provider's rate limit (segments per second, shared by all workers) is booked; a
+  short wait is slept here, a longer one puts the message back with a delay.
 """
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
+from gateway.gsm7 import segment_count
 from gateway.runtime import Runtime
-from gateway.store.outbound import SendTask, claim_for_send, record_failure, record_retry, record_sent
+from gateway.store.outbound import (SendTask, claim_for_send, record_failure, record_retry, record_sent,
+                                    release_claim)
+from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
+MAX_INLINE_WAIT_SECONDS = 2.0      # longer rate-limit waits free the worker and come back later
+BULK_KINDS = ("follow_up",)         # behind alerts, receipts and replies
+
+
+def send_messages(runtime: Runtime, message_ids: list[int]) -> dict[str, int]:
+    """Send each message now, one after the other; return how many ended in each outcome."""
+    outcomes: dict[str, int] = {}
+    for message_id in message_ids:
+        outcome = send_message(runtime, message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
@@ -20,16 +40,32 @@ def send_message(runtime: Runtime, message_id: int) -> str:
         task = claim_for_send(session, message_id, runtime.now())
     if task is None:
         return "skipped"
+    if task.reporter_opted_out and task.kind != "opt_out":
+        _finish(runtime, task, ProviderError("reporter opted out (STOP)", retryable=False), "suppressed")
+        return "suppressed"
     recipient = _recipient(runtime, task)
     if recipient is None:
-        _fail(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
+        _finish(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
         return "failed"
+    reservation = runtime.throttle().reserve(task.provider, segment_count(task.body), now=time.time(),
+                                             max_wait=MAX_INLINE_WAIT_SECONDS)
+    if not reservation.booked:
+        return _put_off(runtime, task, reservation.wait_seconds)
+    if task.attempts == 1 and not runtime.throttle().loop_guard_allows(
+            runtime.pseudonymiser.pseudonym(recipient), task.body):
+        _finish(runtime, task, ProviderError(loop_guard_reason(runtime.config), retryable=False))
+        return "failed"
+    time.sleep(reservation.wait_seconds)
+    return _call_provider(runtime, task, recipient)
+
+
+def _call_provider(runtime: Runtime, task: SendTask, recipient: str) -> str:
     try:
         result = runtime.sender(task.provider).send(OutboundSms(to=recipient, body=task.body))
     except ProviderError as error:
         return _handle_error(runtime, task, error)
     except Exception:
-        _fail(runtime, task, ProviderError("internal error while sending", retryable=False))
+        _finish(runtime, task, ProviderError("internal error while sending", retryable=False))
         raise
     with runtime.transaction() as session:
         record_sent(session, task.message_id, provider_message_id=result.provider_message_id,
@@ -46,21 +82,33 @@ def _recipient(runtime: Runtime, task: SendTask) -> str | None:
     return None
 
 
+def _put_off(runtime: Runtime, task: SendTask, wait_seconds: float) -> str:
+    """Over the rate limit for longer than we sleep: back to queued, due again after the wait."""
+    with runtime.transaction() as session:
+        release_claim(session, task.message_id, runtime.now())
+    runtime.queues.enqueue_send(task.message_id, attempt=task.attempts, delay_seconds=math.ceil(wait_seconds),
+                                bulk=task.kind in BULK_KINDS, tag=f"w{time.time_ns()}")
+    log.info("send put off by the rate limit", extra={"message_id": task.message_id, "provider": task.provider})
+    return "put_off"
+
+
 def _handle_error(runtime: Runtime, task: SendTask, error: ProviderError) -> str:
     backoff = runtime.config.send_backoff_seconds
     if not error.retryable or task.attempts > len(backoff):
-        _fail(runtime, task, error)
+        _finish(runtime, task, error)
         return "failed"
     with runtime.transaction() as session:
         record_retry(session, task.message_id, error.reason, error.code, runtime.now())
     runtime.queues.enqueue_send(task.message_id, attempt=task.attempts + 1,
-                                delay_seconds=backoff[task.attempts - 1])
+                                delay_seconds=backoff[task.attempts - 1], bulk=task.kind in BULK_KINDS)
     log.warning("send will be retried", extra={"message_id": task.message_id, "attempt": task.attempts,
                                                 "error_code": error.code})
     return "retrying"
 
 
-def _fail(runtime: Runtime, task: SendTask, error: ProviderError) -> None:
+def _finish(runtime: Runtime, task: SendTask, error: ProviderError, status: str = "failed") -> None:
+    """A final outcome without a delivery, with its reason visible in the message log."""
     with runtime.transaction() as session:
-        record_failure(session, task.message_id, error.reason, error.code, runtime.now())
-    log.warning("send failed", extra={"message_id": task.message_id, "error_code": error.code})
+        record_failure(session, task.message_id, error.reason, error.code, runtime.now(), status=status)
+    log.warning("send not delivered", extra={"message_id": task.message_id, "status": status,
+                                             "error_code": error.code})

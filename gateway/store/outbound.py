@@ -15,7 +15,7 @@ from gateway.store.models import Coordinator, Message, Reporter
 
 # Delivery statuses only move forward: callbacks arrive out of order (protocols.md §1.6).
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "replied_inline": 2, "delivered": 3,
-               "undelivered": 3, "failed": 3, "read": 4}
+               "undelivered": 3, "failed": 3, "suppressed": 3, "read": 4}
 FINAL = {"delivered", "undelivered", "failed", "read"}
 
 
@@ -28,14 +28,18 @@ class SendTask:
     coordinator_phone: str | None
     reporter_number_encrypted: str | None
     attempts: int
+    kind: str = "alert"
+    reporter_opted_out: bool = False
 
 
 def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now: datetime,
                    coordinator_id: int | None = None, reporter_id: int | None = None,
-                   report_id: int | None = None, status: str = "queued") -> Message:
+                   report_id: int | None = None, status: str = "queued",
+                   in_reply_to_id: int | None = None, failure_reason: str | None = None) -> Message:
     message = Message(direction="out", channel="sms", provider=provider, kind=kind, body=body,
                       coordinator_id=coordinator_id, reporter_id=reporter_id, report_id=report_id,
-                      status=status, attempts=0, created_at=now, updated_at=now)
+                      status=status, attempts=0, created_at=now, updated_at=now,
+                      in_reply_to_id=in_reply_to_id, failure_reason=failure_reason)
     session.add(message)
     session.flush()
     return message
@@ -48,14 +52,17 @@ def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now))
     if claimed.rowcount != 1:
         return None
-    message = session.get(Message, message_id)
-    phone = session.scalar(select(Coordinator.phone).where(Coordinator.id == message.coordinator_id)) \
-        if message.coordinator_id else None
-    encrypted = session.scalar(select(Reporter.number_encrypted).where(Reporter.id == message.reporter_id)) \
-        if message.reporter_id and not message.coordinator_id else None
-    return SendTask(message_id=message.id, provider=message.provider, body=message.body or "",
-                    coordinator_phone=phone, reporter_number_encrypted=encrypted,
-                    attempts=message.attempts)
+    row = session.execute(
+        select(Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
+               Reporter.number_encrypted, Reporter.opted_out)
+        .outerjoin(Coordinator, Coordinator.id == Message.coordinator_id)
+        .outerjoin(Reporter, Reporter.id == Message.reporter_id)
+        .where(Message.id == message_id)).one()
+    to_reporter = row.phone is None
+    return SendTask(message_id=message_id, provider=row.provider, body=row.body or "",
+                    coordinator_phone=row.phone, attempts=row.attempts, kind=row.kind,
+                    reporter_number_encrypted=row.number_encrypted if to_reporter else None,
+                    reporter_opted_out=bool(row.opted_out) and to_reporter)
 
 
 def record_sent(session: Session, message_id: int, *, provider_message_id: str | None,
@@ -71,14 +78,26 @@ def record_retry(session: Session, message_id: int, reason: str, code: str | Non
         status="queued", failure_reason=reason[:200], error_code=code, updated_at=now))
 
 
-def record_failure(session: Session, message_id: int, reason: str, code: str | None, now: datetime) -> None:
+def release_claim(session: Session, message_id: int, now: datetime) -> None:
+    """Hand a claimed message back untried (rate limit): the attempt does not count."""
+    session.execute(update(Message).where(Message.id == message_id, Message.status == "sending").values(
+        status="queued", attempts=Message.attempts - 1, updated_at=now))
+
+
+def record_failure(session: Session, message_id: int, reason: str, code: str | None, now: datetime,
+                   status: str = "failed") -> None:
+    """A final outcome without delivery: failed, or suppressed (the reporter opted out)."""
     session.execute(update(Message).where(Message.id == message_id).values(
-        status="failed", failure_reason=reason[:200], error_code=code, updated_at=now))
+        status=status, failure_reason=reason[:200], error_code=code, updated_at=now))
 
 
 def apply_delivery_status(session: Session, provider: str, provider_message_id: str, status: str,
-                          error_code: str | None, now: datetime) -> bool:
-    """Record a delivery callback; a status never moves back. False if the message is unknown."""
+                          error_code: str | None, now: datetime, failure_reason: str | None = None) -> bool:
+    """Record a delivery callback; a status never moves back. False if the message is unknown.
+
+    `failure_reason` is the provider's own words when it gives some (Africa's Talking's
+    failureReason); otherwise the error code is the reason.
+    """
     message = session.scalar(select(Message).where(
         Message.provider == provider, Message.provider_message_id == provider_message_id,
         Message.direction == "out"))
@@ -89,7 +108,8 @@ def apply_delivery_status(session: Session, provider: str, provider_message_id: 
         message.updated_at = now
         if error_code:
             message.error_code = error_code[:32]
-            message.failure_reason = f"provider error {error_code}"[:200]
+        if error_code or failure_reason:
+            message.failure_reason = (failure_reason or f"provider error {error_code}")[:200]
     return True
 
 

@@ -5,10 +5,10 @@ import logging
 
 from flask import Blueprint, Response, request
 
+from gateway.delivery import record_delivery_status
 from gateway.errors import BadSignature, MalformedPayload
 from gateway.intake import receive_sms
 from gateway.providers import twilio
-from gateway.store.outbound import apply_delivery_status
 from gateway.web import runtime
 
 blueprint = Blueprint("webhooks", __name__)
@@ -71,11 +71,6 @@ def twilio_status():
         status = twilio.parse_status(request.form)
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
-    rt = runtime()
-    with rt.transaction() as session:
-        known = apply_delivery_status(session, status.provider, status.provider_message_id,
-                                      status.status, status.error_code, rt.now())
-    if not known:
-        log.info("status for unknown message", extra={"provider": "twilio"})
+    record_delivery_status(runtime(), status)
     body, mimetype = twilio.render_reply(None)
     return Response(body, mimetype=mimetype)
