@@ -34,3 +34,13 @@ def sweep(runtime: Runtime, grace_seconds: int | None = None) -> SweepResult:
     if report_ids or message_ids:
         log.info("sweep", extra={"reports": len(report_ids), "sends": len(message_ids), "enqueued": enqueued})
     return SweepResult(reports=len(report_ids), sends=len(message_ids), enqueued=enqueued)
+
+
+def housekeeping(runtime: Runtime) -> SweepResult:
+    """What workers run on every periodic tick: the sweep, then the escalation check.
+
+    Escalation is enqueued as a job (gateway never imports workers): any worker runs it.
+    """
+    result = sweep(runtime)
+    runtime.queues.enqueue_escalation()
+    return result

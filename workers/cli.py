@@ -13,3 +13,13 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     from workers.runner import run_worker
 
     run_worker(burst=burst, with_scheduler=with_scheduler)
+
+
+@click.command()
+def escalate() -> None:
+    """Escalate alerts not acknowledged in time to backups and the triage desk (workers do it periodically)."""
+    from gateway.runtime import current
+    from workers.escalation import escalate_overdue
+
+    result = escalate_overdue(current())
+    click.echo(f"{result.alerts_escalated} alerts escalated; {result.messages} messages queued")

@@ -1,4 +1,4 @@
-"""process_report: classify, recognise places, route, create alerts. Idempotent.
+"""process_report: classify, recognise places, route, corroborate, create alerts. Idempotent.
 
 It acts only on a report still in the 'received' state, and does all its writes in one
 transaction: a run killed half-way leaves nothing behind, and a second run finds the
@@ -7,20 +7,23 @@ report already processed.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import timedelta
 
+from gateway.forums_file import TRIAGE_ID
 from gateway.runtime import Runtime
-from gateway.store.alerts import AlertTarget, coordinators_of, create_alerts
+from gateway.store.alerts import AlertTarget, coordinators_of, create_alerts, incident_targets
 from gateway.store.forums import active_forums
+from gateway.store.incidents import IncidentLink, attach_to_incident
 from gateway.store.models import Forum, Report, Reporter
 from gateway.store.reports import lock_unprocessed
-from workers.alerts import alert_text
+from workers.alerts import place_name, report_alert_text, update_text
 from workers.classification import LOW_CONFIDENCE, Classification, classify
-from workers.places import Place, PlaceResult, recognise_places
+from workers.places import PlaceResult, recognise_places
 from workers.routing import Subscription, route
 
 log = logging.getLogger(__name__)
-TRIAGE_FORUM = "triage"
+TRIAGE_FORUM = TRIAGE_ID
 
 
 def process_report(runtime: Runtime, report_id: int) -> list[int]:
@@ -41,15 +44,31 @@ def process_report(runtime: Runtime, report_id: int) -> list[int]:
         forum_ids = (TRIAGE_FORUM,) if decision.triage else decision.forum_ids
         targets = _targets(session, forums, forum_ids, urgent=report.urgency == "urgent",
                            reason="triage" if decision.triage else "subscription")
-        texts = {lang: alert_text(reference=report.reference, category=report.category,
-                                  place_name=_place_name(report), text=report.text or "",
-                                  urgent=report.urgency == "urgent", language=lang)
-                 for lang in {target.language for target in targets}}
-        message_ids = create_alerts(session, report_id=report.id, targets=targets, texts=texts,
-                                    provider=runtime.config.sms_provider, now=now)
+        window = timedelta(hours=runtime.config.corroboration_window_hours)
+        incident = attach_to_incident(session, report, window) if confident else None
+        message_ids = _alert(session, report, targets, incident, runtime.config.sms_provider, now)
         report.status = "triage" if decision.triage else "routed"
     log.info("report processed", extra={"report_id": report_id, "category": report.category,
-                                        "routing": decision.reason, "alerts": len(message_ids)})
+                                        "routing": decision.reason, "alerts": len(message_ids),
+                                        "incident_reports": incident.report_count if incident else 1})
+    return message_ids
+
+
+def _alert(session, report: Report, targets: list[AlertTarget], incident: IncidentLink | None,
+           provider: str, now) -> list[int]:
+    """A full alert to whoever has not heard of this incident; a one-line update to the others."""
+    informed = incident_targets(session, incident.incident_id) if incident and not incident.is_new else set()
+    fresh = [t for t in targets if (t.forum_id, t.coordinator_id) not in informed]
+    told = [replace(t, reason="corroboration") for t in targets if (t.forum_id, t.coordinator_id) in informed]
+    texts = {lang: report_alert_text(report, lang) for lang in {t.language for t in fresh}}
+    message_ids = create_alerts(session, report_id=report.id, targets=fresh, texts=texts, provider=provider, now=now)
+    if told:
+        updates = {lang: update_text(first_reference=incident.first_reference, reference=report.reference,
+                                     count=incident.report_count, category=report.category,
+                                     place_name=place_name(report), language=lang)
+                   for lang in {t.language for t in told}}
+        message_ids += create_alerts(session, report_id=report.id, targets=told, texts=updates,
+                                     provider=provider, now=now, kind="update")
     return message_ids
 
 
@@ -77,7 +96,7 @@ def _record_analysis(report: Report, classification: Classification, places: Pla
     details = report.details or {}
     report.region_pcode = best.region_pcode if best else details.get("region_pcode")
     report.cercle_pcode = best.cercle_pcode if best else details.get("cercle_pcode")
-    report.commune_pcode = best.commune_pcode if best else None
+    report.commune_pcode = best.commune_pcode if best else details.get("commune_pcode")
     report.processed_at = now
     report.updated_at = now
 
@@ -91,10 +110,6 @@ def _pcodes(report: Report) -> tuple[str, ...]:
     codes = [place["pcode"] for place in report.places]
     codes += [code for code in (report.commune_pcode, report.cercle_pcode, report.region_pcode) if code]
     return tuple(dict.fromkeys(codes))
-
-
-def _place_name(report: Report) -> str | None:
-    return report.places[0]["name"] if report.places else None
 
 
 def _targets(session, forums: dict[str, Forum], forum_ids, *, urgent: bool, reason: str) -> list[AlertTarget]:

@@ -1,4 +1,4 @@
-"""The RQ worker process, with the periodic sweep.
+"""The RQ worker process, with the periodic sweep and escalation check.
 
 Worker class: SimpleWorker (no fork per job). Our jobs are short and I/O-bound; forking
 costs ~8 ms per job on a 2-core machine (protocols.md §5.5) and would force every job to
@@ -15,7 +15,7 @@ from rq import SimpleWorker
 from gateway.errors import ConfigError
 from gateway.logs import configure_logging
 from gateway.runtime import current
-from gateway.sweeper import sweep
+from gateway.sweeper import housekeeping
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK = "gateway:sweep-lock"
@@ -41,7 +41,7 @@ def _start_periodic_sweep(runtime) -> None:
             try:
                 # One sweeper at a time across all worker processes.
                 if runtime.redis.set(SWEEP_LOCK, "1", nx=True, ex=interval):
-                    sweep(runtime)
+                    housekeeping(runtime)
             except Exception:
                 log.exception("periodic sweep failed")
 
