@@ -1,7 +1,7 @@
 """Shared send limits, kept in Redis so that every worker process counts against one budget.
 
-- Rate limit: segments per second per provider, a GCRA token bucket (one second of
-  burst). reserve() books the segments and says how long to wait before sending, so
+- Rate limit: segments per second per provider, a GCRA token bucket (a burst of one
+  second's worth, at least one segment). reserve() books the segments and says how long to wait before sending, so
   concurrent senders queue up fairly instead of retrying in a storm.
 - Loop guard: at most N identical messages to one number in M minutes, so that an
   auto-responder answering our replies cannot start an endless exchange.
@@ -24,7 +24,7 @@ from gateway.config import Config
 log = logging.getLogger(__name__)
 BURST_SECONDS = 1.0
 
-# KEYS[1] = bucket; ARGV = now (s), seconds per segment, burst (s), segments, max wait (s).
+# KEYS[1] = bucket; ARGV = now (s), seconds per segment, burst tolerance (s), segments, max wait (s).
 # Returns {booked (0|1), wait (s, as a string: Lua numbers become integers in replies)}.
 _RESERVE = """
 local now, per_segment, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -64,8 +64,9 @@ class Throttle:
         if rate <= 0:
             return Reservation(True, 0.0)
         try:
+            tolerance = max(1.0, rate * BURST_SECONDS) / rate
             booked, wait = self._reserve(keys=[f"gateway:rate:{provider}"],
-                                         args=[repr(now), repr(1.0 / rate), repr(BURST_SECONDS),
+                                         args=[repr(now), repr(1.0 / rate), repr(tolerance),
                                                max(1, segments), repr(max_wait)])
         except RedisError as exc:
             log.warning("rate limiter unavailable; sending anyway", extra={"error": type(exc).__name__})

@@ -48,8 +48,8 @@ class Message(Base):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     body: Mapped[str | None] = mapped_column(Text)              # None after purge
-    # in: received | out: queued, sending, sent, delivered, undelivered, failed, replied_inline,
-    # suppressed (the reporter opted out before it could be sent)
+    # in: received | out: queued, sending, accepted (by the provider), sent, delivered, undelivered,
+    # failed, replied_inline, suppressed (the reporter opted out before it could be sent)
     status: Mapped[str] = mapped_column(String(16))
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     error_code: Mapped[str | None] = mapped_column(String(32))

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from gateway.store.models import Coordinator, Message, Reporter
 
 # Delivery statuses only move forward: callbacks arrive out of order (protocols.md §1.6).
-STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "replied_inline": 2, "delivered": 3,
-               "undelivered": 3, "failed": 3, "suppressed": 3, "read": 4}
+# "accepted": the provider took the message but has not sent it yet (Twilio answers
+# "queued"); it must not read as our own "queued", which means "waiting for a send job".
+STATUS_RANK = {"queued": 0, "sending": 1, "accepted": 2, "sent": 3, "replied_inline": 3, "delivered": 4,
+               "undelivered": 4, "failed": 4, "suppressed": 4, "read": 5}
 FINAL = {"delivered", "undelivered", "failed", "read"}
 
 
@@ -67,6 +69,10 @@ def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask
 
 def record_sent(session: Session, message_id: int, *, provider_message_id: str | None,
                 status: str, segments: int | None, now: datetime) -> None:
+    """The provider took the message. Its own 'queued' is recorded as 'accepted', so that
+    neither the sweeper nor a re-run job ever claims and sends the message again."""
+    if STATUS_RANK.get(status, 0) < STATUS_RANK["accepted"]:
+        status = "accepted"
     session.execute(update(Message).where(Message.id == message_id).values(
         provider_message_id=provider_message_id, status=status, segments=segments,
         failure_reason=None, updated_at=now))
