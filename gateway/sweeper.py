@@ -10,10 +10,11 @@ import logging
 from dataclasses import dataclass
 
 from gateway.runtime import Runtime
-from gateway.store.outbound import stale_queued_ids
+from gateway.store.outbound import release_stale_sending, stale_queued_ids
 from gateway.store.reports import cutoff, unprocessed_report_ids
 
 log = logging.getLogger(__name__)
+STALE_SENDING_SECONDS = 600     # far beyond a send: RQ's job timeout is 180 s
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ def sweep(runtime: Runtime, grace_seconds: int | None = None) -> SweepResult:
     with runtime.transaction() as session:
         report_ids = unprocessed_report_ids(session, cutoff(now, grace))
         message_ids = stale_queued_ids(session, now, grace)
+        message_ids += release_stale_sending(session, now, max(grace, STALE_SENDING_SECONDS))
     enqueued = sum(runtime.queues.enqueue_report(report_id) for report_id in report_ids)
     enqueued += sum(runtime.queues.enqueue_send(message_id, attempt=0) for message_id in message_ids)
     if report_ids or message_ids:

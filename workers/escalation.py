@@ -62,4 +62,5 @@ def _escalate(session, forum: Forum, report: Report, desk: list[AlertTarget], pr
     texts = {lang: escalation_text(report_alert_text(report, lang), hours=forum.ack_within_hours,
                                    forum_name=forum.name, language=lang)
              for lang in {target.language for target in targets}}
-    return create_alerts(session, report_id=report.id, targets=targets, texts=texts, provider=provider, now=now)
+    messages = create_alerts(session, report_id=report.id, targets=targets, texts=texts, provider=provider, now=now)
+    return [message.id for message in messages]

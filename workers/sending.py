@@ -17,7 +17,7 @@ from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
 from gateway.gsm7 import segment_count
 from gateway.runtime import Runtime
-from gateway.store.outbound import (SendTask, claim_for_send, record_failure, record_retry, record_sent,
+from gateway.store.outbound import (Handed, SendTask, claim_for_send, record_failure, record_retry, record_sent,
                                     release_claim)
 from gateway.throttle import loop_guard_reason
 
@@ -26,20 +26,40 @@ MAX_INLINE_WAIT_SECONDS = 2.0      # longer rate-limit waits free the worker and
 BULK_KINDS = ("follow_up",)         # behind alerts, receipts and replies
 
 
+def send_message(runtime: Runtime, message_id: int) -> str:
+    """The send job: one message; returns its outcome (sent, retrying, failed, skipped, ...)."""
+    outcomes = send_messages(runtime, [message_id])
+    return next(iter(outcomes), "skipped")
+
+
 def send_messages(runtime: Runtime, message_ids: list[int]) -> dict[str, int]:
-    """Send each message now, one after the other; return how many ended in each outcome."""
+    """Claim the messages in one transaction and send them (send_claimed)."""
+    if not message_ids:
+        return {}
+    with runtime.transaction() as session:
+        tasks = claim_for_send(session, message_ids, runtime.now())
+    return send_claimed(runtime, tasks)
+
+
+def send_claimed(runtime: Runtime, tasks: list[SendTask]) -> dict[str, int]:
+    """Hand each claimed message to its provider, then record the ones taken in one
+    transaction; return how many ended in each outcome (sent, retrying, failed, ...)."""
     outcomes: dict[str, int] = {}
-    for message_id in message_ids:
-        outcome = send_message(runtime, message_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    handed: list[Handed] = []
+    try:
+        for task in tasks:
+            outcome = _attempt(runtime, task, handed)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:                      # what a provider took is recorded even if a later send blew up
+        if handed:
+            with runtime.transaction() as session:
+                record_sent(session, handed, runtime.now())
+    for done in handed:
+        log.info("message sent", extra={"message_id": done.message_id})
     return outcomes
 
 
-def send_message(runtime: Runtime, message_id: int) -> str:
-    with runtime.transaction() as session:
-        task = claim_for_send(session, message_id, runtime.now())
-    if task is None:
-        return "skipped"
+def _attempt(runtime: Runtime, task: SendTask, handed: list[Handed]) -> str:
     if task.reporter_opted_out and task.kind != "opt_out":
         _finish(runtime, task, ProviderError("reporter opted out (STOP)", retryable=False), "suppressed")
         return "suppressed"
@@ -55,11 +75,12 @@ def send_message(runtime: Runtime, message_id: int) -> str:
             runtime.pseudonymiser.pseudonym(recipient), task.body):
         _finish(runtime, task, ProviderError(loop_guard_reason(runtime.config), retryable=False))
         return "failed"
-    time.sleep(reservation.wait_seconds)
-    return _call_provider(runtime, task, recipient)
+    if reservation.wait_seconds > 0:
+        time.sleep(reservation.wait_seconds)
+    return _call_provider(runtime, task, recipient, handed)
 
 
-def _call_provider(runtime: Runtime, task: SendTask, recipient: str) -> str:
+def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> str:
     try:
         result = runtime.sender(task.provider).send(OutboundSms(to=recipient, body=task.body))
     except ProviderError as error:
@@ -67,10 +88,7 @@ def _call_provider(runtime: Runtime, task: SendTask, recipient: str) -> str:
     except Exception:
         _finish(runtime, task, ProviderError("internal error while sending", retryable=False))
         raise
-    with runtime.transaction() as session:
-        record_sent(session, task.message_id, provider_message_id=result.provider_message_id,
-                    status=result.status, segments=result.segments, now=runtime.now())
-    log.info("message sent", extra={"message_id": task.message_id, "provider": task.provider})
+    handed.append(Handed(task.message_id, result.provider_message_id, result.status, result.segments))
     return "sent"
 
 

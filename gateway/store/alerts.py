@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Alert, Coordinator, Forum, Report
-from gateway.store.outbound import queue_outbound
+from gateway.store.outbound import NewCoordinatorMessage, queue_to_coordinators
 
 OPEN = ("pending", "escalated")               # not yet acknowledged by the forum
 NEVER_ESCALATED = ("escalation", "corroboration")   # escalate once; updates follow their first alert
@@ -28,25 +28,28 @@ def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
 
 
 def create_alerts(session: Session, *, report_id: int, targets: list[AlertTarget], texts: dict[str, str],
-                  provider: str, now: datetime, kind: str = "alert") -> list[int]:
-    """Create the missing alerts and their queued messages; return the new message ids.
+                  provider: str, now: datetime, kind: str = "alert",
+                  known: set[tuple[str, int]] | None = None, claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """Create the missing alerts and their outbound messages; return the new messages.
 
     `texts` holds the alert text per language. Targets that already have an alert are
-    skipped, so running the pipeline twice creates nothing twice.
+    skipped (`known`, when the caller knows them, saves the query), so running the
+    pipeline twice creates nothing twice. Two INSERTs for any number of alerts.
     """
-    done = existing_targets(session, report_id)
-    message_ids = []
+    done = existing_targets(session, report_id) if known is None else set(known)
+    fresh = []
     for target in targets:
-        if (target.forum_id, target.coordinator_id) in done:
-            continue
-        message = queue_outbound(session, provider=provider, kind=kind, body=texts[target.language],
-                                 now=now, coordinator_id=target.coordinator_id, report_id=report_id)
-        session.add(Alert(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,
-                          message_id=message.id, reason=target.reason, status="pending", created_at=now))
-        done.add((target.forum_id, target.coordinator_id))
-        message_ids.append(message.id)
-    session.flush()
-    return message_ids
+        if (target.forum_id, target.coordinator_id) not in done:
+            done.add((target.forum_id, target.coordinator_id))
+            fresh.append(target)
+    messages = queue_to_coordinators(session, provider=provider, kind=kind, report_id=report_id, now=now,
+                                     bodies=[(t.coordinator_id, texts[t.language]) for t in fresh], claimed=claimed)
+    if messages:
+        session.execute(insert(Alert), [
+            dict(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,
+                 message_id=message.id, reason=target.reason, status="pending", created_at=now)
+            for target, message in zip(fresh, messages)])
+    return messages
 
 
 def coordinators_of(session: Session, forum_id: str) -> list[Coordinator]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Incident, Report
@@ -32,13 +32,14 @@ def attach_to_incident(session: Session, report: Report, window: timedelta) -> I
         Incident.first_at >= when - window, Incident.first_at <= when + window)
         .order_by(Incident.first_at.desc()).limit(1))
     if incident is None:
-        incident = Incident(category=report.category, area_pcode=area, report_count=0, first_at=when, last_at=when)
+        incident = Incident(category=report.category, area_pcode=area, first_reference=report.reference,
+                            report_count=0, first_at=when, last_at=when)
         session.add(incident)
         session.flush()
     incident.report_count += 1
-    incident.first_at, incident.last_at = min(incident.first_at, when), max(incident.last_at, when)
+    incident.last_at = max(incident.last_at, when)
     report.incident_id = incident.id
-    return IncidentLink(incident.id, incident.report_count, _first_reference(session, incident.id, report),
+    return IncidentLink(incident.id, incident.report_count, incident.first_reference,
                         is_new=incident.report_count == 1)
 
 
@@ -49,16 +50,3 @@ def _serialise(session: Session, key: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-
-
-def _first_reference(session: Session, incident_id: int, report: Report) -> str:
-    session.flush()
-    first = session.scalar(select(Report.reference).where(Report.incident_id == incident_id)
-                           .order_by(Report.created_at, Report.id).limit(1))
-    return first or report.reference
-
-
-def incident_size(session: Session, incident_id: int | None) -> int:
-    if incident_id is None:
-        return 1
-    return session.scalar(select(func.count()).select_from(Report).where(Report.incident_id == incident_id))

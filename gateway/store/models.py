@@ -96,6 +96,7 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     category: Mapped[str] = mapped_column(String(32))
     area_pcode: Mapped[str] = mapped_column(String(16))
+    first_reference: Mapped[str] = mapped_column(String(12))     # the report coordinators were alerted about
     report_count: Mapped[int] = mapped_column(Integer)
     first_at: Mapped[datetime]
     last_at: Mapped[datetime]

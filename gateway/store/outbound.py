@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Coordinator, Message, Reporter
@@ -47,35 +47,89 @@ def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now
     return message
 
 
-def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask | None:
-    """Move a queued message to 'sending'; None if another run already has it or it is done."""
-    claimed = session.execute(
-        update(Message).where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1, updated_at=now))
-    if claimed.rowcount != 1:
-        return None
-    row = session.execute(
-        select(Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
+@dataclass(frozen=True)
+class NewCoordinatorMessage:
+    """An outbound message to a coordinator, as inserted in bulk by queue_to_coordinators."""
+    id: int
+    coordinator_id: int
+    provider: str
+    kind: str
+    body: str
+    attempts: int
+
+
+def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_id: int, now: datetime,
+                          bodies: list[tuple[int, str]], claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """Insert one message per (coordinator id, body) in one INSERT ... RETURNING.
+
+    `claimed`: the messages start as 'sending' (attempt 1), for a caller that sends them
+    itself right after commit (claimed_task).
+    """
+    if not bodies:
+        return []
+    status, attempts = ("sending", 1) if claimed else ("queued", 0)
+    ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [
+        dict(direction="out", channel="sms", provider=provider, kind=kind, body=body, coordinator_id=coordinator_id,
+             report_id=report_id, status=status, attempts=attempts, created_at=now, updated_at=now)
+        for coordinator_id, body in bodies]).all()
+    return [NewCoordinatorMessage(message_id, coordinator_id, provider, kind, body, attempts)
+            for message_id, (coordinator_id, body) in zip(ids, bodies)]
+
+
+def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> list[SendTask]:
+    """Move queued messages to 'sending'; those another run already has, or that are done, are left out.
+
+    Two statements whatever the number of messages: the claim, and what the sends need.
+    """
+    claimed = session.scalars(
+        update(Message).where(Message.id.in_(message_ids), Message.status == "queued")
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+        .returning(Message.id)).all()
+    if not claimed:
+        return []
+    rows = session.execute(
+        select(Message.id, Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
                Reporter.number_encrypted, Reporter.opted_out)
         .outerjoin(Coordinator, Coordinator.id == Message.coordinator_id)
         .outerjoin(Reporter, Reporter.id == Message.reporter_id)
-        .where(Message.id == message_id)).one()
-    to_reporter = row.phone is None
-    return SendTask(message_id=message_id, provider=row.provider, body=row.body or "",
-                    coordinator_phone=row.phone, attempts=row.attempts, kind=row.kind,
-                    reporter_number_encrypted=row.number_encrypted if to_reporter else None,
-                    reporter_opted_out=bool(row.opted_out) and to_reporter)
+        .where(Message.id.in_(claimed)).order_by(Message.id)).all()
+    return [SendTask(message_id=row.id, provider=row.provider, body=row.body or "", coordinator_phone=row.phone,
+                     attempts=row.attempts, kind=row.kind,
+                     reporter_number_encrypted=None if row.phone else row.number_encrypted,
+                     reporter_opted_out=bool(row.opted_out) and not row.phone)
+            for row in rows]
 
 
-def record_sent(session: Session, message_id: int, *, provider_message_id: str | None,
-                status: str, segments: int | None, now: datetime) -> None:
-    """The provider took the message. Its own 'queued' is recorded as 'accepted', so that
-    neither the sweeper nor a re-run job ever claims and sends the message again."""
-    if STATUS_RANK.get(status, 0) < STATUS_RANK["accepted"]:
-        status = "accepted"
-    session.execute(update(Message).where(Message.id == message_id).values(
-        provider_message_id=provider_message_id, status=status, segments=segments,
-        failure_reason=None, updated_at=now))
+def claimed_task(message: NewCoordinatorMessage, coordinator_phone: str) -> SendTask:
+    """The SendTask for a message inserted already claimed (queue_to_coordinators(claimed=True))."""
+    return SendTask(message_id=message.id, provider=message.provider, body=message.body,
+                    coordinator_phone=coordinator_phone, reporter_number_encrypted=None,
+                    attempts=message.attempts, kind=message.kind)
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A message the provider took: what to record about it."""
+    message_id: int
+    provider_message_id: str | None
+    status: str
+    segments: int | None
+
+
+_RECORD_SENT = (update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
+                .values(provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
+                        segments=bindparam("handed_segments"), failure_reason=None, updated_at=bindparam("now")))
+
+
+def record_sent(session: Session, handed: list[Handed], now: datetime) -> None:
+    """The provider took these messages (one executemany for all). Its own 'queued' is
+    recorded as 'accepted', so neither the sweeper nor a re-run ever sends them again."""
+    if not handed:
+        return
+    session.execute(_RECORD_SENT, [
+        dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_segments=h.segments, now=now,
+             handed_status=h.status if STATUS_RANK.get(h.status, 0) >= STATUS_RANK["accepted"] else "accepted")
+        for h in handed])
 
 
 def record_retry(session: Session, message_id: int, reason: str, code: str | None, now: datetime) -> None:
@@ -117,6 +171,18 @@ def apply_delivery_status(session: Session, provider: str, provider_message_id: 
         if error_code or failure_reason:
             message.failure_reason = (failure_reason or f"provider error {error_code}")[:200]
     return True
+
+
+def release_stale_sending(session: Session, now: datetime, older_than_seconds: int) -> list[int]:
+    """Messages left 'sending' by a worker that died between claim and record: back to queued.
+
+    Long after any send could still be running. If the provider did take the message before
+    the crash it goes out twice: for an alert, better twice than never.
+    """
+    return list(session.scalars(
+        update(Message).where(Message.direction == "out", Message.status == "sending",
+                              Message.updated_at <= now - timedelta(seconds=older_than_seconds))
+        .values(status="queued", updated_at=now).returning(Message.id)))
 
 
 def stale_queued_ids(session: Session, now: datetime, grace_seconds: int, limit: int = 1000) -> list[int]:

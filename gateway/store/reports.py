@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.store.models import Report
+from gateway.store.models import Report, Reporter
 
 UNPROCESSED = "received"
 
@@ -38,12 +38,14 @@ def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 
         .order_by(Report.id).limit(limit)))
 
 
-def lock_unprocessed(session: Session, report_id: int) -> Report | None:
-    """The report if it still waits for processing, locked against a concurrent worker."""
-    query = select(Report).where(Report.id == report_id, Report.status == UNPROCESSED)
+def lock_for_processing(session: Session, report_id: int) -> tuple[Report, Reporter | None] | None:
+    """The report (and its reporter) if it still waits for processing, locked against a concurrent worker."""
+    query = (select(Report, Reporter).outerjoin(Reporter, Reporter.id == Report.reporter_id)
+             .where(Report.id == report_id, Report.status == UNPROCESSED))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+        query = query.with_for_update(of=Report, skip_locked=True)
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
 def cutoff(now: datetime, seconds: int) -> datetime:

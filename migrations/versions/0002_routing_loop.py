@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("id", BigId, primary_key=True),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("area_pcode", sa.String(16), nullable=False),
+        sa.Column("first_reference", sa.String(12), nullable=False),
         sa.Column("report_count", sa.Integer(), nullable=False),
         sa.Column("first_at", TS, nullable=False),
         sa.Column("last_at", TS, nullable=False),

@@ -166,3 +166,19 @@ def test_a_message_the_provider_accepted_is_never_sent_again(client, runtime, fo
     assert sending.send_message(runtime, alert.id) == "skipped"
     assert sweep(runtime, grace_seconds=0).sends == 0
     assert len(fake_twilio.requests) == 1
+
+
+def test_alerts_of_a_worker_that_died_before_sending_are_swept_back(client, runtime, forums, run_jobs,
+                                                                   fake_twilio, clock):
+    from workers import pipeline
+    report(client, MINING_TEXT)
+    with runtime.transaction() as session:
+        report_id = session.scalar(select(Report.id))
+    pipeline.process_report(runtime, report_id)                # committed, claimed... and the worker dies
+    assert [m.status for m in messages(runtime, kind="alert")] == ["sending"]
+    clock.advance(minutes=5)
+    assert sweep(runtime).sends == 0                           # it might still be sending
+    clock.advance(minutes=6)
+    assert sweep(runtime).sends == 1
+    run_jobs()
+    assert len(texts_to(fake_twilio, KENIEBA_PRIMARY)) == 1
