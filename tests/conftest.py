@@ -150,3 +150,12 @@ def run_jobs(runtime):
             if not any(runtime.queues.depth().values()):
                 return
     return drain
+
+
+@pytest.fixture
+def fake_twilio():
+    """A local fake of Twilio's REST API; point the gateway at it with TWILIO_API_BASE."""
+    from tests.fakes.provider_server import FakeProviderServer, twilio_created
+
+    with FakeProviderServer(twilio_created) as server:
+        yield server

@@ -1,16 +1,9 @@
-"""End-to-end: Twilio webhooks in, the real twilio client out to a local fake Twilio,
-and the `clock` fixture for deadlines. Rate limiting is off unless a test turns it on."""
+"""End-to-end: Twilio webhooks in, the real twilio client out to a local fake Twilio
+(`fake_twilio`), and the `clock` fixture for deadlines. Rate limiting is off unless a
+test turns it on."""
 from __future__ import annotations
 
 import pytest
-
-from tests.fakes.provider_server import FakeProviderServer, twilio_created
-
-
-@pytest.fixture
-def fake_twilio():
-    with FakeProviderServer(twilio_created) as server:
-        yield server
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from gateway.store.models import Alert, Message, Report
 from gateway.sweeper import sweep
 from tests.conftest import DEMO_FORUMS
 from tests.fakes.provider_server import twilio_error
-from tests.loop.helpers import (BORDER_PRIMARY, KENIEBA_BACKUP, KENIEBA_PRIMARY, MINING_TEXT, TRIAGE_DESK,
+from tests.loop.helpers import (KENIEBA_BACKUP, KENIEBA_PRIMARY, MINING_TEXT, TRIAGE_DESK,
                                 messages, report, report_row, sms, texts_to)
 from workers import sending
 from workers.escalation import escalate_overdue

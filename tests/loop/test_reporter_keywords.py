@@ -7,7 +7,7 @@ from gateway.domain import InboundSms
 from gateway.intake import receive_sms
 from gateway.store.models import Report, Reporter
 from tests.helpers import REPORTER, new_sid
-from tests.loop.helpers import KENIEBA_PRIMARY, MINING_TEXT, messages, report, report_row, sms, texts_to
+from tests.loop.helpers import KENIEBA_PRIMARY, MINING_TEXT, messages, report, sms, texts_to
 
 OTHER_REPORTER = "+22365111222"
 
