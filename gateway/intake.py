@@ -53,6 +53,8 @@ class _Exchange:
     number: str
     now: datetime
     reply_inline: bool
+    drawn_reference: str | None = None   # drawn before a spool write (gateway.durable)
+    hold: bool = False                   # the sender is over its rate limit: keep the report, do not process
     kind: str = "report"
     reply: str | None = None
     reference: str | None = None
@@ -62,14 +64,18 @@ class _Exchange:
     bulk_sends: list[int] = field(default_factory=list)
 
 
-def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True) -> Receipt:
+def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True,
+                reference: str | None = None, hold: bool = False) -> Receipt:
     """Store the message (and its report, if it is one) in one transaction, then enqueue.
 
     A repeated provider message id returns the same reply and creates nothing.
+    `reference`: a code drawn beforehand (gateway.durable), used unless it collides.
+    `hold`: the sender is over its rate limit; a report is kept as 'held', not processed.
+    Commands and keywords are handled even then: STOP must always work.
     """
     number = normalise_number(inbound.sender, runtime.config.phone_region)
     with runtime.transaction() as session:
-        exchange = _Exchange(runtime, session, inbound, number, runtime.now(), reply_inline)
+        exchange = _Exchange(runtime, session, inbound, number, runtime.now(), reply_inline, reference, hold)
         _dispatch(exchange)
     _enqueue_follow_on(runtime, exchange)
     log.info("inbound sms", extra={"provider": inbound.provider, "kind": exchange.kind,
@@ -120,10 +126,12 @@ def _keyword(ex: _Exchange, reporter: Reporter, keyword: Keyword) -> None:
 def _report(ex: _Exchange, reporter: Reporter) -> None:
     ingested = record_report(ex.session, reporter, NewReport(
         provider=ex.inbound.provider, provider_message_id=ex.inbound.provider_message_id,
-        channel="sms", body=ex.inbound.body), ex.now)
+        channel="sms", body=ex.inbound.body, reference=ex.drawn_reference,
+        status="held" if ex.hold else "received"), ex.now)
     if ingested.duplicate:
         return _repeat(ex, ex.session.get(Message, ingested.message_id))
-    ex.new_report_id, ex.reference = ingested.report_id, ingested.reference
+    ex.reference = ingested.reference
+    ex.new_report_id = None if ex.hold else ingested.report_id
     if reporter.opted_out:          # silence until START; the report itself is kept
         return
     message = ex.session.get(Message, ingested.message_id)

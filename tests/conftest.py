@@ -153,9 +153,9 @@ def run_jobs(runtime):
 
 
 @pytest.fixture
-def fake_twilio():
-    """A local fake of Twilio's REST API; point the gateway at it with TWILIO_API_BASE."""
-    from tests.fakes.provider_server import FakeProviderServer, twilio_created
+def fake_twilio(clock):
+    """A local fake of Twilio's REST API (creates and lists); point TWILIO_API_BASE at it."""
+    from tests.fakes.provider_server import FakeProviderServer, TwilioLedger
 
-    with FakeProviderServer(twilio_created) as server:
+    with FakeProviderServer(TwilioLedger(clock)) as server:
         yield server

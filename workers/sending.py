@@ -17,8 +17,8 @@ from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
 from gateway.gsm7 import segment_count
 from gateway.runtime import Runtime
-from gateway.store.outbound import (Handed, SendTask, claim_for_send, record_failure, record_retry, record_sent,
-                                    release_claim)
+from gateway.store.outbound import (Handed, SendTask, claim_for_send, claim_stuck, record_failure, record_retry,
+                                    record_sent, release_claim)
 from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,16 @@ BULK_KINDS = ("follow_up",)         # behind alerts, receipts and replies
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
-    """The send job: one message; returns its outcome (sent, retrying, failed, skipped, ...)."""
-    outcomes = send_messages(runtime, [message_id])
+    """The send job: one message; returns its outcome (sent, retrying, failed, skipped, ...).
+
+    A message left 'sending' by a worker that died is taken over (claim_stuck), and the
+    provider is asked whether it already has it before it is sent again.
+    """
+    now = runtime.now()
+    with runtime.transaction() as session:
+        tasks = claim_for_send(session, [message_id], now)
+        stuck = None if tasks else claim_stuck(session, message_id, now, runtime.config.send_stuck_seconds)
+    outcomes = send_claimed(runtime, tasks or ([stuck] if stuck else []))
     return next(iter(outcomes), "skipped")
 
 
@@ -67,6 +75,8 @@ def _attempt(runtime: Runtime, task: SendTask, handed: list[Handed]) -> str:
     if recipient is None:
         _finish(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
         return "failed"
+    if task.uncertain_since and _found_at_provider(runtime, task, recipient, handed):
+        return "reconciled"
     reservation = runtime.throttle().reserve(task.provider, segment_count(task.body), now=time.time(),
                                              max_wait=MAX_INLINE_WAIT_SECONDS)
     if not reservation.booked:
@@ -90,6 +100,24 @@ def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: lis
         raise
     handed.append(Handed(task.message_id, result.provider_message_id, result.status, result.segments))
     return "sent"
+
+
+def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> bool:
+    """A worker died between claiming this message and recording the send: did the provider take it?
+
+    Asked of providers that can tell (Twilio lists what was sent); when one cannot, or the
+    question fails, the message is sent again: an alert twice is better than an alert lost.
+    """
+    lookup = getattr(runtime.sender(task.provider), "find_sent", None)
+    try:
+        found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
+    except ProviderError:
+        found = None
+    if found is None:
+        return False
+    handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments))
+    log.info("send found at provider", extra={"message_id": task.message_id, "provider": task.provider})
+    return True
 
 
 def _recipient(runtime: Runtime, task: SendTask) -> str | None:
@@ -128,5 +156,5 @@ def _finish(runtime: Runtime, task: SendTask, error: ProviderError, status: str 
     """A final outcome without a delivery, with its reason visible in the message log."""
     with runtime.transaction() as session:
         record_failure(session, task.message_id, error.reason, error.code, runtime.now(), status=status)
-    log.warning("send not delivered", extra={"message_id": task.message_id, "status": status,
-                                             "error_code": error.code})
+    log.warning("send failed", extra={"message_id": task.message_id, "status": status,
+                                       "error_code": error.code})

@@ -5,7 +5,7 @@ provider call: claim (queued -> sending), call the provider, record the outcome.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 from gateway.store.models import Coordinator, Message, Reporter
 
 # Delivery statuses only move forward: callbacks arrive out of order (protocols.md §1.6).
-# "accepted": the provider took the message but has not sent it yet (Twilio answers
-# "queued"); it must not read as our own "queued", which means "waiting for a send job".
-STATUS_RANK = {"queued": 0, "sending": 1, "accepted": 2, "sent": 3, "replied_inline": 3, "delivered": 4,
-               "undelivered": 4, "failed": 4, "suppressed": 4, "read": 5}
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "replied_inline": 2, "delivered": 3,
+               "undelivered": 3, "failed": 3, "suppressed": 3, "read": 4}
 FINAL = {"delivered", "undelivered", "failed", "read"}
 
 
@@ -32,6 +30,8 @@ class SendTask:
     attempts: int
     kind: str = "alert"
     reporter_opted_out: bool = False
+    # Set when a worker died mid-send: the provider may or may not have the message since then.
+    uncertain_since: datetime | None = None
 
 
 def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now: datetime,
@@ -80,19 +80,42 @@ def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> l
     """Move queued messages to 'sending'; those another run already has, or that are done, are left out.
 
     Two statements whatever the number of messages: the claim, and what the sends need.
+    A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
     """
     claimed = session.scalars(
-        update(Message).where(Message.id.in_(message_ids), Message.status == "queued")
+        update(Message).where(Message.id.in_(message_ids), Message.status == "queued",
+                              Message.provider_message_id.is_(None))
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
         .returning(Message.id)).all()
-    if not claimed:
-        return []
+    return _send_tasks(session, claimed) if claimed else []
+
+
+def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds: int) -> SendTask | None:
+    """Take over a message left 'sending' longer than stuck_seconds by a worker that died.
+
+    The old claim's time is kept in `uncertain_since`: the provider may have accepted the
+    message after it, and the caller asks the provider before sending again.
+    """
+    since = session.scalar(select(Message.updated_at).where(
+        Message.id == message_id, Message.status == "sending",
+        Message.updated_at <= now - timedelta(seconds=stuck_seconds)))
+    if since is None:
+        return None
+    claimed = session.execute(      # compare-and-set: only one sweeper-driven run takes it over
+        update(Message).where(Message.id == message_id, Message.status == "sending", Message.updated_at == since)
+        .values(attempts=Message.attempts + 1, updated_at=now))
+    if claimed.rowcount != 1:
+        return None
+    return replace(_send_tasks(session, [message_id])[0], uncertain_since=since)
+
+
+def _send_tasks(session: Session, message_ids: list[int]) -> list[SendTask]:
     rows = session.execute(
         select(Message.id, Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
                Reporter.number_encrypted, Reporter.opted_out)
         .outerjoin(Coordinator, Coordinator.id == Message.coordinator_id)
         .outerjoin(Reporter, Reporter.id == Message.reporter_id)
-        .where(Message.id.in_(claimed)).order_by(Message.id)).all()
+        .where(Message.id.in_(message_ids)).order_by(Message.id)).all()
     return [SendTask(message_id=row.id, provider=row.provider, body=row.body or "", coordinator_phone=row.phone,
                      attempts=row.attempts, kind=row.kind,
                      reporter_number_encrypted=None if row.phone else row.number_encrypted,
@@ -122,13 +145,13 @@ _RECORD_SENT = (update(Message.__table__).where(Message.__table__.c.id == bindpa
 
 
 def record_sent(session: Session, handed: list[Handed], now: datetime) -> None:
-    """The provider took these messages (one executemany for all). Its own 'queued' is
-    recorded as 'accepted', so neither the sweeper nor a re-run ever sends them again."""
+    """The provider took these messages: one executemany for all. The status is the provider's
+    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again."""
     if not handed:
         return
     session.execute(_RECORD_SENT, [
-        dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_segments=h.segments, now=now,
-             handed_status=h.status if STATUS_RANK.get(h.status, 0) >= STATUS_RANK["accepted"] else "accepted")
+        dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_status=h.status,
+             handed_segments=h.segments, now=now)
         for h in handed])
 
 
@@ -173,21 +196,18 @@ def apply_delivery_status(session: Session, provider: str, provider_message_id: 
     return True
 
 
-def release_stale_sending(session: Session, now: datetime, older_than_seconds: int) -> list[int]:
-    """Messages left 'sending' by a worker that died between claim and record: back to queued.
-
-    Long after any send could still be running. If the provider did take the message before
-    the crash it goes out twice: for an alert, better twice than never.
-    """
-    return list(session.scalars(
-        update(Message).where(Message.direction == "out", Message.status == "sending",
-                              Message.updated_at <= now - timedelta(seconds=older_than_seconds))
-        .values(status="queued", updated_at=now).returning(Message.id)))
-
-
 def stale_queued_ids(session: Session, now: datetime, grace_seconds: int, limit: int = 1000) -> list[int]:
     """Outbound messages queued for longer than the grace period: their job may be lost."""
     older_than = now - timedelta(seconds=grace_seconds)
     return list(session.scalars(select(Message.id).where(
-        Message.direction == "out", Message.status == "queued", Message.updated_at <= older_than)
+        Message.direction == "out", Message.status == "queued", Message.provider_message_id.is_(None),
+        Message.updated_at <= older_than)
+        .order_by(Message.id).limit(limit)))
+
+
+def stuck_sending_ids(session: Session, now: datetime, stuck_seconds: int, limit: int = 1000) -> list[int]:
+    """Outbound messages claimed for sending longer ago than any send can take."""
+    older_than = now - timedelta(seconds=stuck_seconds)
+    return list(session.scalars(select(Message.id).where(
+        Message.direction == "out", Message.status == "sending", Message.updated_at <= older_than)
         .order_by(Message.id).limit(limit)))

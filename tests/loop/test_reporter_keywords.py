@@ -93,7 +93,7 @@ def test_replies_are_queued_and_sent_when_the_provider_cannot_answer_inline(app,
     run_jobs()
     assert texts_to(fake_twilio, REPORTER) == [receipt.reply, stop.reply]   # the STOP confirmation goes out
     assert late.reply is None
-    assert [m.status for m in messages(runtime, kind="receipt")] == ["accepted"]   # Twilio said queued
+    assert [m.status for m in messages(runtime, kind="receipt")] == ["queued"]   # Twilio's word
 
 
 def test_a_receipt_still_queued_when_stop_arrives_is_suppressed(app, runtime, forums, run_jobs, fake_twilio):

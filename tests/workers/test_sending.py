@@ -32,7 +32,7 @@ def test_the_alert_reaches_the_coordinator_through_the_twilio_client(client, run
     assert sent.form["StatusCallback"] == "https://gateway.example.ml/webhooks/twilio/status"
     assert REPORTER not in sent.body and "76123456" not in sent.body
     message = alert_message(runtime)
-    assert message.status == "accepted" and message.provider_message_id.startswith("SM")   # Twilio said queued
+    assert message.status == "queued" and message.provider_message_id.startswith("SM")   # Twilio said queued
 
 
 @pytest.mark.parametrize("status, code", [(429, 20429), (500, 20500), (503, 20503)])
