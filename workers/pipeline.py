@@ -90,6 +90,12 @@ def _remember_area(reporter: Reporter | None, report: Report) -> None:
         reporter.last_area_pcode = area
 
 
+def warm_up() -> None:
+    """Build the classifier's and the place recogniser's indexes before the first report."""
+    classify("Bamako")
+    recognise_places("Bamako")
+
+
 def analyse(report: Report, hint_pcode: str | None) -> tuple[Classification, PlaceResult]:
     """Classify the text; what the reporter chose in a USSD menu overrides the guess."""
     text = report.text or ""
