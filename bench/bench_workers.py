@@ -13,7 +13,9 @@ both alike. Rounds alternate no-op and reports; the table gives each round and t
 The machine is shared, so each run also reports the workers' own CPU time per job
 (getrusage of the worker processes, minus the CPU of two workers starting on an empty
 queue): unlike jobs/s it hardly moves with other people's load. PostgreSQL's and Redis's
-CPU are not in it.
+CPU are not in it. Last, the same report job is run in this process, phase by phase, to
+show where its CPU goes: classification and places, the database work of routing, and the
+hand-off (rate limit, loop guard, provider, recording).
 
 Needs real PostgreSQL and Redis; the database's tables are emptied, the Redis db flushed:
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/gw_routing \
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import os
 import platform
 import resource
@@ -83,6 +86,7 @@ def main() -> None:
     runtime = build_runtime(load_config(env))
     rounds = [_round(runtime, env, args, number) for number in range(1, args.rounds + 1)]
     summary = _summary(rounds)
+    summary["report_cpu_breakdown_ms"] = _breakdown(runtime, args.reports)
     machine = _machine(runtime)
     table = _table(rounds, summary, args, machine)
     print(table)
@@ -188,6 +192,32 @@ def _check_fully_processed(runtime, expected: int) -> int:
     return outbound["sent"]
 
 
+def _breakdown(runtime, count: int) -> dict:
+    """CPU per report, by phase, of the report job run here (after one warm-up report)."""
+    from workers import pipeline, sending
+    from workers.pipeline import analyse
+
+    _reset(runtime)
+    report_ids = _ingest(runtime, count)
+    logging.disable(logging.INFO)                    # as in the workers, whose output is discarded
+    sending.send_claimed(runtime, pipeline.process_report(runtime, report_ids[0]))
+    store = send = classify = 0.0
+    for index, report_id in enumerate(report_ids[1:], start=1):
+        started = time.process_time()
+        tasks = pipeline.process_report(runtime, report_id)
+        processed = time.process_time()
+        sending.send_claimed(runtime, tasks)
+        sent = time.process_time()
+        analyse(Report(text=TEXTS[index % len(TEXTS)], details={}), None)
+        classify += time.process_time() - sent
+        store += processed - started
+        send += sent - processed
+    logging.disable(logging.NOTSET)
+    n = len(report_ids) - 1
+    return dict(classify_and_places=round(1000 * classify / n, 2), routing_database=round(1000 * (store - classify) / n, 2),
+                hand_off=round(1000 * send / n, 2))
+
+
 def _summary(rounds: list[dict]) -> dict:
     def median(key: str) -> float:
         return statistics.median(r[key] for r in rounds)
@@ -232,7 +262,11 @@ def _table(rounds: list[dict], summary: dict, args, machine: dict) -> str:
               f"**{summary['ratio']}** | **{summary['noop_cpu_ms_per_job']}** | "
               f"**{summary['report_cpu_ms_per_job']}** | **{summary['cpu_ratio']}** | |", "",
               f"Target: reports/s ≥ {TARGET_RATIO} × no-op jobs/s. The median ratio {verdict} the target. "
-              "CPU ratio: no-op CPU per job / report CPU per job, in the worker processes only."]
+              "CPU ratio: no-op CPU per job / report CPU per job, in the worker processes only.", "",
+              "Where a report job's own CPU goes (in-process, ms per report, RQ's share excluded):", "",
+              "| classification and places | routing: database work | hand-off: throttle, provider, record |",
+              "|---|---|---|",
+              "| {classify_and_places} | {routing_database} | {hand_off} |".format(**summary["report_cpu_breakdown_ms"])]
     return "\n".join(lines)
 
 

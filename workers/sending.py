@@ -40,15 +40,6 @@ def send_message(runtime: Runtime, message_id: int) -> str:
     return next(iter(outcomes), "skipped")
 
 
-def send_messages(runtime: Runtime, message_ids: list[int]) -> dict[str, int]:
-    """Claim the messages in one transaction and send them (send_claimed)."""
-    if not message_ids:
-        return {}
-    with runtime.transaction() as session:
-        tasks = claim_for_send(session, message_ids, runtime.now())
-    return send_claimed(runtime, tasks)
-
-
 def send_claimed(runtime: Runtime, tasks: list[SendTask]) -> dict[str, int]:
     """Hand each claimed message to its provider, then record the ones taken in one
     transaction; return how many ended in each outcome (sent, retrying, failed, ...)."""
