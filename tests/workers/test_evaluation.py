@@ -51,7 +51,7 @@ def test_bad_lines_give_an_error_line_and_the_loop_goes_on(label, line, expected
 
 
 def test_blank_lines_are_skipped_and_hint_is_used():
-    results = run_lines("", json.dumps({"id": 1, "text": "vol a Sokolo", "hint_pcode": "ML0502"}))
+    results = run_lines("", json.dumps({"id": 1, "text": "vol a Doura", "hint_pcode": "ML0502"}))
     assert len(results) == 1
     assert results[0]["places"][0]["cercle_pcode"] == "ML0502"
 
