@@ -127,6 +127,12 @@ NOT_A_PLACE_CASES = [
     ("english words", "One of the men said the army came at night"),
     ("bla bla", "bla bla bla"),
     ("lower-case short village without cue", "kolo"),
+    ("person's name after a first name", "Le chef de village Amadou Diallo a ete enleve"),
+    ("surname after a title", "le colonel Diarra a ete limoge"),
+    ("militant leader", "Les hommes de Koufa ont brule l'ecole"),
+    ("military operation", "Task Force Takuba withdrew"),
+    ("militia name", "Dan Na Ambassagou militiamen attacked"),
+    ("cue words without a place", "un camion attaque Ce matin a 20 km de la ville"),
 ]
 
 

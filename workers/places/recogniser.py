@@ -166,7 +166,20 @@ def _context_evidence(text: str, tokens: list[Token], words: list[str], start: i
                       previous: list[Mention]) -> int:
     cue = max(_cue_before(words, start), _cue_after(text, tokens, words, end),
               _chained(words, start, previous))
+    if _inside_other_name(text, tokens, start, previous):
+        return cue
     return cue + _capitalisation(tokens[start:end])
+
+
+def _inside_other_name(text: str, tokens: list[Token], start: int,
+                       previous: list[Mention]) -> bool:
+    """'Amadou Diallo', 'Task Force Takuba': right after another capitalised word that is not a
+    place, a capital marks the rest of a person's or an operation's name, not a place."""
+    if start == 0 or not tokens[start - 1].capitalised:
+        return False
+    if previous and previous[-1].end == start:
+        return False  # "Mopti Sévaré": the word before is a place itself
+    return not text[tokens[start - 1].end:tokens[start].start].strip()
 
 
 def _cue_before(words: list[str], start: int) -> int:
