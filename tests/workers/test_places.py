@@ -91,6 +91,20 @@ def test_level_word_of_the_next_name_is_not_a_cue_after_this_one():
     assert (boni.level, bandiagara.level) == ("settlement", "cercle")
 
 
+def test_name_put_in_an_area_where_it_is_not_known_is_not_guessed():
+    # The only Kori-Kori of the settlements file is in Bandiagara; the writer puts it in Koro.
+    result = recognise_places("attaque du village de Kori-Kori, commune de Dioungani, cercle de Koro")
+    assert result.places[0].cercle_pcode == "ML0507"
+    assert [name for name, _ in result.ambiguous] == ["Kori-Kori"]
+
+
+def test_area_after_in_outranks_a_notable_namesake():
+    # Ogossagou of the massacres is in Bankass; two hamlets of the name are in Bandiagara.
+    result = recognise_places("Gunmen attacked Ogossagou in Bandiagara cercle")
+    (written, candidates), = result.ambiguous
+    assert {c.cercle_pcode for c in candidates} == {"ML0502"} and len(candidates) == 2
+
+
 def test_area_narrows_namesakes_without_choosing_blindly():
     result = recognise_places("vol de betail a Farabougou (Kolokani)")
     (written, candidates), = result.ambiguous  # three Farabougou in Kolokani cercle

@@ -76,9 +76,11 @@ class Mention:
     level_hint: str | None
     start: int  # word positions
     end: int
-    # Punctuation between this name and the one just before it when no word separates them
-    # ("," in "Boni, Douentza", "(" in "Boni (Douentza"), else None: apposition of an area.
-    joint: str | None = None
+    # What stands between the previous name and this one, when little does: its words and its
+    # punctuation (("commune", "de"), "," in "Kori, commune de Dioungani"); None otherwise.
+    # The resolver reads "X (Y)", "X, cercle de Y", "X in the Y region" as X placed in Y.
+    gap: tuple[str, ...] | None = None
+    joint: str = ""
 
 
 def phrase_markers(stop: frozenset[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
@@ -137,14 +139,20 @@ def _best_mention_at(text, tokens, words, position, index, stop, previous) -> Me
             written = text[tokens[position].start:tokens[end - 1].end]
             return Mention(written, tuple(c.named for c in candidates),
                            _level_hint(text, tokens, words, position, end), position, end,
-                           _joint(text, tokens, position, previous))
+                           *_gap(text, tokens, words, position, previous))
     return None
 
 
-def _joint(text: str, tokens: list[Token], start: int, previous: list[Mention]) -> str | None:
-    if not previous or previous[-1].end != start:
-        return None
-    return text[tokens[start - 1].end:tokens[start].start].strip()
+_MAX_GAP = 4  # "X, dans le cercle de Y"
+
+
+def _gap(text: str, tokens: list[Token], words: list[str], start: int,
+         previous: list[Mention]) -> tuple[tuple[str, ...] | None, str]:
+    if not previous or start - previous[-1].end > _MAX_GAP:
+        return None, ""
+    between = text[tokens[previous[-1].end - 1].end:tokens[start].start]
+    punctuation = "".join(ch for ch in between if not (ch.isalnum() or ch.isspace() or ch in "'’"))
+    return tuple(words[previous[-1].end:start]), punctuation
 
 
 def _static_evidence(key: tuple[str, ...], candidates: tuple[Candidate, ...],

@@ -15,7 +15,7 @@ What is still open is returned as ambiguous, with its candidates, for the triage
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .gazetteer import TIER_MAJOR, NamedPlace
 from .model import Place, PlaceResult
@@ -80,79 +80,124 @@ def _same_place(head: Place, other: Place) -> bool:
 
 
 def resolve(mentions: list[Mention], hint_pcode: str | None) -> PlaceResult:
-    chains = [build_chains(m.candidates) for m in mentions]
-    chosen: dict[int, Place] = {}
-    _narrow_all(mentions, chains, chosen, list)  # names with a single chain need no choice
-    _place_in_areas(mentions, chains, chosen)
-    _narrow_all(mentions, chains, chosen, _prefer_major)
+    state = _Resolution(mentions, [build_chains(m.candidates) for m in mentions])
+    state.narrow_all(list)  # names with a single chain need no choice
+    state.place_in_areas()
+    state.narrow_all(_prefer_major)
     for _ in range(2):  # a place resolved by context can in turn resolve another
-        context = _context_codes(chosen.values())
-        if not _narrow_all(mentions, chains, chosen, lambda c: _by_context(c, context)):
+        context = _context_codes(state.chosen.values())
+        if not state.narrow_all(lambda c: _by_context(c, context)):
             break
     if hint_pcode:
         hint = _hint_codes(hint_pcode)
-        _narrow_all(mentions, chains, chosen, lambda c: _by_context(c, hint))
-    _narrow_all(mentions, chains, chosen, _by_tier)
-    return _result(mentions, chains, chosen)
+        state.narrow_all(lambda c: _by_context(c, hint))
+    state.narrow_all(_by_tier)
+    return state.result()
 
 
-def _narrow_all(mentions, chains, chosen, narrow: Callable[[list[Chain]], list[Chain]]) -> bool:
-    """Narrow each unresolved mention's chains; True if any mention got down to one."""
-    progressed = False
-    for i, mention in enumerate(mentions):
-        if i in chosen:
-            continue
-        chains[i] = narrow(chains[i])
-        if len(chains[i]) == 1:
-            chosen[i] = chains[i][0].at_level(mention.level_hint)
-            progressed = True
-    return progressed
+@dataclass
+class _Resolution:
+    mentions: list[Mention]
+    chains: list[list[Chain]]  # per mention, the chains still possible
+    chosen: dict[int, Place] = field(default_factory=dict)
+    rejected: set[int] = field(default_factory=set)  # none of its places lies where it was put
+
+    def narrow_all(self, narrow: Callable[[list[Chain]], list[Chain]]) -> bool:
+        """Narrow each open mention's chains; True if any mention got down to one."""
+        progressed = False
+        for i in range(len(self.mentions)):
+            if i not in self.chosen and i not in self.rejected:
+                progressed |= self._narrow(i, narrow)
+        return progressed
+
+    def _narrow(self, i: int, narrow: Callable[[list[Chain]], list[Chain]]) -> bool:
+        self.chains[i] = narrow(self.chains[i])
+        if len(self.chains[i]) == 1:
+            self.chosen[i] = self.chains[i][0].at_level(self.mentions[i].level_hint)
+        return i in self.chosen
+
+    def place_in_areas(self) -> None:
+        """Step 1: narrow names by the areas the writer placed them in, and name those areas
+        at the level meant ("Boni (Douentza, Mopti)": the cercle Douentza, the region Mopti).
+        A name put in an area where none of its places lies is not guessed ("Kori-Kori,
+        cercle de Koro" when the only Kori-Kori known is in Bandiagara)."""
+        for area, link in _area_links(self.mentions, self.chains).items():
+            level = self.mentions[area].level_hint
+            self.chains[area] = _area_chains(self.chains[area], level)
+            if len(self.chains[area]) != 1:
+                continue
+            area_chain = self.chains[area][0]
+            codes = _context_codes([area_chain.at_level(level)])
+            for i in link.narrows:
+                if i in link.holds and not any(_lies_in(c, area_chain) for c in self.chains[i]):
+                    self.rejected.add(i)
+                    self.chosen.pop(i, None)
+                elif i not in self.chosen and i not in self.rejected:
+                    self._narrow(i, lambda c: _by_context(c, codes))
+            inner = self.chosen.get(link.holds[0]) if link.holds else None
+            self.chosen[area] = (area_chain.area_around(inner) if inner and not level
+                                 else area_chain.at_level(level))
+
+    def result(self) -> PlaceResult:
+        chosen = self.chosen
+        order = sorted(chosen, key=lambda i: (-chosen[i].depth, i))
+        places = tuple(dict.fromkeys(chosen[i] for i in order))
+        ambiguous = tuple((m.written, tuple(c.head for c in self.chains[i][:_MAX_CANDIDATES]))
+                          for i, m in enumerate(self.mentions) if i not in chosen)
+        return PlaceResult(places, ambiguous)
 
 
-def _place_in_areas(mentions: list[Mention], chains: list[list[Chain]], chosen) -> None:
-    """Step 1: narrow names by the areas the writer placed them in, and name those areas at
-    the level meant ("Boni (Douentza, Mopti)": the cercle of Douentza, the region of Mopti)."""
-    for area, placed in _area_links(mentions, chains).items():
-        chains[area] = _area_chains(chains[area], mentions[area].level_hint)
-        if len(chains[area]) != 1:
-            continue
-        area_chain = chains[area][0]
-        codes = _context_codes([area_chain.at_level(mentions[area].level_hint)])
-        for i in placed:
-            if i not in chosen:
-                chains[i] = _by_context(chains[i], codes)
-                if len(chains[i]) == 1:
-                    chosen[i] = chains[i][0].at_level(mentions[i].level_hint)
-        inner = chosen.get(placed[0]) if placed else None
-        chosen[area] = (area_chain.at_level(mentions[area].level_hint)
-                        if mentions[area].level_hint or inner is None
-                        else area_chain.area_around(inner))
+@dataclass(frozen=True)
+class _AreaLink:
+    narrows: tuple[int, ...]  # the mentions this area narrows
+    holds: tuple[int, ...]    # of those, the ones the writer put inside it ("X (Y)")
 
 
-def _area_links(mentions: list[Mention], chains: list[list[Chain]]) -> dict[int, tuple[int, ...]]:
-    """{mention naming an area: the mentions it places}. A level cue ("cercle de Y",
-    "Y region") places every other name of the message; an area in apposition places the name
-    just before it and what that one places ("X (Y, Z)": Z places Y and X)."""
-    links: dict[int, tuple[int, ...]] = {}
-    apposed: set[int] = set()
+# Words that may stand between a name and the area it is put in: "X, dans le cercle de Y",
+# "X in the commune of Y", "X (Y)", "X Y".
+_APPOSITION_FILLERS = frozenset("dans le la l les in the of de du d en".split())
+_LEVEL_WORDS = frozenset("commune cercle region district circle municipality rurale urbaine".split())
+
+
+def _area_links(mentions: list[Mention], chains: list[list[Chain]]) -> dict[int, _AreaLink]:
+    """{mention naming an area: what it narrows}. A level cue ("cercle de Y", "Y region")
+    narrows every other name of the message; an area in apposition holds the names just
+    before it ("X, commune de Y, cercle de Z": Z holds Y and X)."""
+    apposed_to: dict[int, tuple[int, ...]] = {}
+    for j in range(1, len(mentions)):
+        if _in_apposition(mentions[j], chains[j - 1], j - 1 in apposed_to):
+            apposed_to[j] = (j - 1, *apposed_to.get(j - 1, ()))
+    links: dict[int, _AreaLink] = {}
     for j, mention in enumerate(mentions):
-        if mention.level_hint in _AREA_LEVELS:
-            links[j] = tuple(i for i in range(len(mentions)) if i != j)
-        elif j and _in_apposition(mention, chains[j], chains[j - 1], j - 1 in apposed):
-            links[j] = (j - 1, *links.get(j - 1, ()))
-            apposed.add(j)
+        holds = apposed_to.get(j, ()) if any(c.is_area for c in chains[j]) else ()
+        narrows = (tuple(i for i in range(len(mentions)) if i != j)
+                   if mention.level_hint in _AREA_LEVELS else holds)
+        if narrows:
+            links[j] = _AreaLink(narrows, holds)
     return links
 
 
-def _in_apposition(mention: Mention, chains: list[Chain], before: list[Chain],
-                   continues: bool) -> bool:
-    if mention.joint is None or not any(chain.is_area for chain in chains):
+def _in_apposition(mention: Mention, before: list[Chain], continues: bool) -> bool:
+    gap = set(mention.gap) if mention.gap is not None else None
+    if gap is None or not gap <= _APPOSITION_FILLERS | _LEVEL_WORDS:
         return False
-    if mention.joint == "(" or (mention.joint == "," and continues):  # "X (Y, Z)", "X, Y, Z"
+    if not set(mention.joint) <= {",", "("}:
+        return False  # "Boni-Hombori", "Mopti/Sévaré": two places, not one inside the other
+    if "(" in mention.joint or gap & _LEVEL_WORDS or mention.level_hint:
+        return True
+    if mention.joint == "," and continues:  # "X, Y, Z" after "X, Y"
         return True
     # "X, Y" is also how lists are written ("Koro, Bankass et Bandiagara"): after a region or
     # cercle town it is a list, whose items must not pick hamlets inside each other.
-    return mention.joint in ("", ",") and not any(c.is_region_or_cercle for c in before)
+    return not any(chain.is_region_or_cercle for chain in before)
+
+
+def _lies_in(chain: Chain, area: Chain) -> bool:
+    """Loosely: in the same cercle as one of the area's units (a region: the same region), so
+    that 'Boni (Hombori)' holds although Boni is in the next commune."""
+    place = chain.head
+    return any(place.within(m.place.pcode if m.place.depth == 1 else m.place.cercle_pcode or "")
+               for m in area.members if m.place.depth <= _AREA_DEPTH)
 
 
 def _area_chains(chains: list[Chain], level: str | None) -> list[Chain]:
@@ -196,11 +241,3 @@ def _context_codes(places) -> dict[str, int]:
 def _hint_codes(hint_pcode: str) -> dict[str, int]:
     # A commune hint ML010101 also vouches for its cercle ML0101 and region ML01.
     return {hint_pcode[:length]: length for length in (4, 6, 8, 11) if len(hint_pcode) >= length}
-
-
-def _result(mentions, chains, chosen) -> PlaceResult:
-    order = sorted(chosen, key=lambda i: (-chosen[i].depth, i))
-    places = tuple(dict.fromkeys(chosen[i] for i in order))
-    ambiguous = tuple((m.written, tuple(c.head for c in chains[i][:_MAX_CANDIDATES]))
-                      for i, m in enumerate(mentions) if i not in chosen)
-    return PlaceResult(places, ambiguous)
