@@ -36,8 +36,8 @@ _LEVEL_TIER = {"region": TIER_MAJOR, "district": TIER_MAJOR, "cercle": TIER_MAJO
 BAMAKO = "ML09"
 
 
-@dataclass(frozen=True)
-class NamedPlace:
+@dataclass(frozen=True, eq=False)  # one object per place and name list: identity is equality,
+class NamedPlace:                   # and hashing by identity keeps the resolver's memo cheap
     place: Place
     names: tuple[str, ...]  # every spelling that should find this place
     tier: int

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .gazetteer import TIER_MAJOR, NamedPlace
 from .model import Place, PlaceResult
@@ -59,7 +60,8 @@ class Chain:
                      if m.place.depth <= _AREA_DEPTH and place.within(m.place.pcode)), self.head)
 
 
-def build_chains(candidates: tuple[NamedPlace, ...]) -> list[Chain]:
+@lru_cache(maxsize=65536)  # the same names come back message after message
+def build_chains(candidates: tuple[NamedPlace, ...]) -> tuple[Chain, ...]:
     """Group candidates so that each group is one place and the units that contain it."""
     groups: list[list[NamedPlace]] = []
     for named in sorted(candidates, key=lambda n: (-n.place.depth, n.tier)):
@@ -68,7 +70,7 @@ def build_chains(candidates: tuple[NamedPlace, ...]) -> list[Chain]:
             groups.append([named])
         else:
             home.append(named)
-    return [Chain(tuple(group)) for group in groups]
+    return tuple(Chain(tuple(group)) for group in groups)
 
 
 def _same_place(head: Place, other: Place) -> bool:
@@ -80,8 +82,10 @@ def _same_place(head: Place, other: Place) -> bool:
 
 
 def resolve(mentions: list[Mention], hint_pcode: str | None) -> PlaceResult:
-    state = _Resolution(mentions, [build_chains(m.candidates) for m in mentions])
+    state = _Resolution(mentions, [list(build_chains(m.candidates)) for m in mentions])
     state.narrow_all(list)  # names with a single chain need no choice
+    if state.settled() and not any(m.gap is not None or m.level_hint for m in mentions):
+        return state.result()  # the common case: one name, with one place
     state.place_in_areas()
     state.narrow_all(_prefer_major)
     for _ in range(2):  # a place resolved by context can in turn resolve another
@@ -101,6 +105,9 @@ class _Resolution:
     chains: list[list[Chain]]  # per mention, the chains still possible
     chosen: dict[int, Place] = field(default_factory=dict)
     rejected: set[int] = field(default_factory=set)  # none of its places lies where it was put
+
+    def settled(self) -> bool:
+        return len(self.chosen) + len(self.rejected) == len(self.mentions)
 
     def narrow_all(self, narrow: Callable[[list[Chain]], list[Chain]]) -> bool:
         """Narrow each open mention's chains; True if any mention got down to one."""
