@@ -168,3 +168,15 @@ def test_pcodes_are_the_2015_scheme():
 def test_gazetteer_is_loaded_once():
     assert default_gazetteer() is default_gazetteer()
     assert default_gazetteer().size > 18_769
+
+
+def _notable_entries():
+    from workers.places.gazetteer import load_notable
+    return [(pcode, name) for pcode, names in load_notable().items() for name in names]
+
+
+@pytest.mark.parametrize("pcode,name", _notable_entries(), ids=lambda v: str(v))
+def test_every_notable_spelling_finds_its_place(pcode, name):
+    # "à Boni": the notable one wins over its namesakes, whatever spelling the file lists.
+    result = recognise_places(f"attaque à {name} hier")
+    assert result.places and result.places[0].within(pcode), (name, result)
