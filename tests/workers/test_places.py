@@ -24,6 +24,7 @@ FOUND_CASES = [
      ("ML05", "ML0502")),
     ("major town beats a hamlet", "attaque a Boni", None, ("ML05", "ML0506")),
     ("hint picks among namesakes", "vol de boeufs a Doura", "ML0502", ("ML05", "ML0502")),
+    ("a cercle town beats the hint", "vol de boeufs a Bougouni", "ML0203", ("ML03", "ML0306")),
     ("commune seat beats a hamlet", "vol de boeufs a Doura", None, ("ML04", "ML0402")),
     # Notable localities (notable_places.yaml): the one in the news among namesakes.
     ("notable among 10 namesakes", "le JNIM assiege Farabougou", None, ("ML04", "ML0405")),
@@ -67,6 +68,13 @@ def test_region_hint_narrows_namesakes_to_that_region():
     result = recognise_places("vol de boeufs a Madoubougou", "ML03")
     (_, candidates), = result.ambiguous  # four in Sikasso region, fourteen in all of Mali
     assert {c.region_pcode for c in candidates} == {"ML03"} and len(candidates) > 1
+
+
+def test_hint_beats_a_notable_village():
+    # Markala of the Ségou dam is notable; the reporter's cercle has two villages of the name.
+    result = recognise_places("mariage force a Markala", "ML0206")
+    (_, candidates), = result.ambiguous
+    assert {c.cercle_pcode for c in candidates} == {"ML0206"}
 
 
 def test_level_cue_after_the_name_returns_the_region():

@@ -41,6 +41,7 @@ class NamedPlace:                   # and hashing by identity keeps the resolver
     place: Place
     names: tuple[str, ...]  # every spelling that should find this place
     tier: int
+    notable: bool = False  # from notable_places.yaml (tier major, but a village all the same)
 
 
 def load_named_places(include_settlements: bool = True) -> list[NamedPlace]:
@@ -131,9 +132,9 @@ def _with_notable_places(named: list[NamedPlace], path: Path,
     for n in named:
         names = notable.get(n.place.pcode)
         if names and n.place.level == "settlement":
-            n = NamedPlace(n.place, _unique([*n.names, *names]), TIER_MAJOR)
+            n = NamedPlace(n.place, _unique([*n.names, *names]), TIER_MAJOR, notable=True)
         result.append(n)
-    result.extend(NamedPlace(by_pcode[pcode].place, _unique(names), TIER_MAJOR)
+    result.extend(NamedPlace(by_pcode[pcode].place, _unique(names), TIER_MAJOR, notable=True)
                   for pcode, names in notable.items()
                   if pcode in by_pcode and by_pcode[pcode].place.level != "settlement")
     return result

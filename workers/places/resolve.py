@@ -5,11 +5,13 @@ region, cercle, commune and town), or listed twice (a Bamako quartier and the OC
 of that name in the same commune). Those form one *chain* and need no choice. Different chains
 ("Madina": 49 villages) are narrowed by the evidence, strongest first:
 1. the area the writer placed the name in: "cercle de Y", "Y region", "X (Y)", "X, Y";
-2. prominence: region and cercle towns and the notable localities of notable_places.yaml,
-   which is what a bare name in a report nearly always means;
-3. the other places named in the same message;
-4. the reporter's last known area (hint);
-5. tier: Bamako quartier > commune seat > village.
+2. region and cercle towns: "Bougouni" is the town, whoever writes it and whatever else the
+   message names;
+3. the reporter's last known area (hint): people report what happens around them, so a
+   village of their own cercle beats a namesake elsewhere, even a famous one;
+4. notable localities (notable_places.yaml): what a bare name in a report nearly always means;
+5. the other places named in the same message;
+6. tier: Bamako quartier > commune seat > village.
 What is still open is returned as ambiguous, with its candidates, for the triage desk.
 """
 from __future__ import annotations
@@ -42,6 +44,11 @@ class Chain:
     @property
     def is_area(self) -> bool:
         return any(member.place.depth <= _AREA_DEPTH for member in self.members)
+
+    @property
+    def is_town(self) -> bool:
+        """A region or cercle, or its chief town (not a notable village)."""
+        return any(m.tier == TIER_MAJOR and not m.notable for m in self.members)
 
     @property
     def is_region_or_cercle(self) -> bool:
@@ -87,14 +94,15 @@ def resolve(mentions: list[Mention], hint_pcode: str | None) -> PlaceResult:
     if state.settled() and not any(m.gap is not None or m.level_hint for m in mentions):
         return state.result()  # the common case: one name, with one place
     state.place_in_areas()
+    state.narrow_all(_prefer_towns)
+    if hint_pcode:
+        hint = _hint_codes(hint_pcode)
+        state.narrow_all(lambda c: _by_context(c, hint))
     state.narrow_all(_prefer_major)
     for _ in range(2):  # a place resolved by context can in turn resolve another
         context = _context_codes(state.chosen.values())
         if not state.narrow_all(lambda c: _by_context(c, context)):
             break
-    if hint_pcode:
-        hint = _hint_codes(hint_pcode)
-        state.narrow_all(lambda c: _by_context(c, hint))
     state.narrow_all(_by_tier)
     return state.result()
 
@@ -214,6 +222,11 @@ def _area_chains(chains: list[Chain], level: str | None) -> list[Chain]:
     else:
         fitting = [c for c in chains if c.is_area]
     return _prefer_major(fitting or chains)
+
+
+def _prefer_towns(chains: list[Chain]) -> list[Chain]:
+    towns = [chain for chain in chains if chain.is_town]
+    return towns if towns else chains
 
 
 def _prefer_major(chains: list[Chain]) -> list[Chain]:
