@@ -92,14 +92,17 @@ def phrase_markers(stop: frozenset[tuple[str, ...]]) -> frozenset[tuple[str, ...
 def find_mentions(text: str, index: PlaceIndex, stop: frozenset[tuple[str, ...]]) -> list[Mention]:
     tokens = tokenize(text)
     words = [token.folded for token in tokens]
+    lengths = index.name_lengths(words)
     mentions: list[Mention] = []
+    if not any(lengths):
+        return mentions  # most messages name no place, or only common words
     position = 0
     while position < len(tokens):
         span = _stop_phrase_length(words, position, stop)
         if span:
             position += span
             continue
-        if not index.longest_name_from(words[position]):
+        if not lengths[position]:
             position += 1
             continue
         mention = _best_mention_at(text, tokens, words, position, index, stop, mentions)
