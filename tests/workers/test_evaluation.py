@@ -102,7 +102,8 @@ def test_second_held_out_set_accuracy_floor():
     localities and the area rules were built, and not used to tune them."""
     records = load_records(DATA / "eval_heldout2.jsonl")
     assert len(records) >= 80 and len({r["id"] for r in records}) == len(records)
-    assert all(r["cercle_pcode"].startswith(r["region_pcode"]) for r in records if r["cercle_pcode"])
+    assert all(r["cercle_pcode"].startswith(r["region_pcode"])
+               for r in records if r["cercle_pcode"])
     report = evaluate_records(records)
     assert report.macro_f1 >= 0.85, format_report(report)
     assert report.region_accuracy >= 0.97, format_report(report)

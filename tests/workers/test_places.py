@@ -101,7 +101,7 @@ def test_level_word_of_the_next_name_is_not_a_cue_after_this_one():
 
 def test_name_put_in_an_area_where_it_is_not_known_is_not_guessed():
     # The only Kori-Kori of the settlements file is in Bandiagara; the writer puts it in Koro.
-    result = recognise_places("attaque du village de Kori-Kori, commune de Dioungani, cercle de Koro")
+    result = recognise_places("attaque de Kori-Kori, commune de Dioungani, cercle de Koro")
     assert result.places[0].cercle_pcode == "ML0507"
     assert [name for name, _ in result.ambiguous] == ["Kori-Kori"]
 

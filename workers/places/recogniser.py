@@ -69,6 +69,7 @@ LEVEL_CUES = {("region", "de"): "region", ("region", "of"): "region", ("cercle",
 POST_LEVEL_CUES = {"region": "region", "cercle": "cercle", "circle": "cercle",
                    "commune": "commune", "municipality": "commune", "district": "district"}
 
+
 @dataclass(frozen=True)
 class Mention:
     written: str

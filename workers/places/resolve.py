@@ -171,7 +171,8 @@ class _AreaLink:
 # Words that may stand between a name and the area it is put in: "X, dans le cercle de Y",
 # "X in the commune of Y", "X (Y)", "X Y".
 _APPOSITION_FILLERS = frozenset("dans le la l les in the of de du d en".split())
-_LEVEL_WORDS = frozenset("commune cercle region district circle municipality rurale urbaine".split())
+_LEVEL_WORDS = frozenset(
+    "commune cercle region district circle municipality rurale urbaine".split())
 
 
 def _area_links(mentions: list[Mention], chains: list[list[Chain]]) -> dict[int, _AreaLink]:
@@ -225,13 +226,14 @@ def _area_chains(chains: list[Chain], level: str | None) -> list[Chain]:
 
 
 def _prefer_towns(chains: list[Chain]) -> list[Chain]:
+    # Someone writing "Bougouni" means the cercle town, not a hamlet of that name elsewhere.
     towns = [chain for chain in chains if chain.is_town]
     return towns if towns else chains
 
 
 def _prefer_major(chains: list[Chain]) -> list[Chain]:
-    # Someone writing "Bougouni" means the cercle town, not a hamlet of that name elsewhere;
-    # someone writing "Farabougou" means the besieged one of Niono.
+    # Towns and notable localities: someone writing "Farabougou" means the besieged one of
+    # Niono, not one of the nine villages of that name elsewhere.
     major = [chain for chain in chains if chain.tier == TIER_MAJOR]
     return major if major else chains
 
