@@ -3,7 +3,7 @@ when the evidence that it is a place outweighs the chance that it is an ordinary
 
 Why a score and not a yes/no rule: "Gao" alone is surely the town, "faga" ("kill" in Bambara)
 is also a village, "Kolo" after "à" and with a capital is probably the village. Evidence adds up:
-how prominent the place is (region/cercle > commune > village), a locative cue before or after
+how prominent the place is (region/cercle towns and notable localities > commune > village), a locative cue before or after
 it ("à X", "près de X", "near X", Bambara "X la"), capitalisation in a text that uses case,
 length, exactness of the spelling, and a penalty when the word is on the stop list.
 """
