@@ -93,6 +93,12 @@ def test_a_list_of_towns_is_not_an_apposition():
     assert [p.cercle_pcode for p in result.places] == ["ML0507", "ML0503", "ML0502"]
 
 
+def test_a_bare_comma_narrows_but_never_drops_a_name():
+    # Gossi (Gourma-Rharous) holds no Boni: a list of places, not an area for Boni.
+    result = recognise_places("Des attaques a Boni, Gossi et Hombori")
+    assert [p.cercle_pcode for p in result.places] == ["ML0506", "ML0604", "ML0506"]
+
+
 def test_level_word_of_the_next_name_is_not_a_cue_after_this_one():
     # "Boni, cercle de Bandiagara": "cercle" belongs to Bandiagara, Boni stays a village.
     boni, bandiagara = recognise_places("attaque a Boni, cercle de Bandiagara").places

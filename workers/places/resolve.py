@@ -149,7 +149,7 @@ class _Resolution:
                     self.chosen.pop(i, None)
                 elif i not in self.chosen and i not in self.rejected:
                     self._narrow(i, lambda c: _by_context(c, codes))
-            inner = self.chosen.get(link.holds[0]) if link.holds else None
+            inner = self.chosen.get(link.narrows[0]) if not level else None
             self.chosen[area] = (area_chain.area_around(inner) if inner and not level
                                  else area_chain.at_level(level))
 
@@ -165,7 +165,7 @@ class _Resolution:
 @dataclass(frozen=True)
 class _AreaLink:
     narrows: tuple[int, ...]  # the mentions this area narrows
-    holds: tuple[int, ...]    # of those, the ones the writer put inside it ("X (Y)")
+    holds: tuple[int, ...]    # of those, the ones the writer surely put inside it ("X (Y)")
 
 
 # Words that may stand between a name and the area it is put in: "X, dans le cercle de Y",
@@ -177,35 +177,44 @@ _LEVEL_WORDS = frozenset(
 
 def _area_links(mentions: list[Mention], chains: list[list[Chain]]) -> dict[int, _AreaLink]:
     """{mention naming an area: what it narrows}. A level cue ("cercle de Y", "Y region")
-    narrows every other name of the message; an area in apposition holds the names just
-    before it ("X, commune de Y, cercle de Z": Z holds Y and X)."""
-    apposed_to: dict[int, tuple[int, ...]] = {}
+    narrows every other name of the message; an area in apposition narrows the names just
+    before it ("X, commune de Y, cercle de Z": Z narrows Y and X), and holds them when the
+    writer said so explicitly (a parenthesis or a level word, not a bare comma)."""
+    apposed_to: dict[int, tuple[tuple[int, ...], bool]] = {}  # j: (names before, explicit)
     for j in range(1, len(mentions)):
-        if _in_apposition(mentions[j], chains[j - 1], j - 1 in apposed_to):
-            apposed_to[j] = (j - 1, *apposed_to.get(j - 1, ()))
+        before, explicit_before = apposed_to.get(j - 1, ((), False))
+        kind = _apposition(mentions[j], chains[j - 1], bool(before))
+        if kind:
+            apposed_to[j] = ((j - 1, *before), kind == _EXPLICIT or explicit_before)
     links: dict[int, _AreaLink] = {}
     for j, mention in enumerate(mentions):
-        holds = apposed_to.get(j, ()) if any(c.is_area for c in chains[j]) else ()
+        placed, explicit = apposed_to.get(j, ((), False))
+        if not any(c.is_area for c in chains[j]):
+            placed = ()
         narrows = (tuple(i for i in range(len(mentions)) if i != j)
-                   if mention.level_hint in _AREA_LEVELS else holds)
+                   if mention.level_hint in _AREA_LEVELS else placed)
         if narrows:
-            links[j] = _AreaLink(narrows, holds)
+            links[j] = _AreaLink(narrows, placed if explicit else ())
     return links
 
 
-def _in_apposition(mention: Mention, before: list[Chain], continues: bool) -> bool:
+_LOOSE, _EXPLICIT = 1, 2
+
+
+def _apposition(mention: Mention, before: list[Chain], continues: bool) -> int:
+    """0, _LOOSE or _EXPLICIT: how surely this name gives the area of the name before it."""
     gap = set(mention.gap) if mention.gap is not None else None
     if gap is None or not gap <= _APPOSITION_FILLERS | _LEVEL_WORDS:
-        return False
+        return 0
     if not set(mention.joint) <= {",", "("}:
-        return False  # "Boni-Hombori", "Mopti/Sévaré": two places, not one inside the other
+        return 0  # "Boni-Hombori", "Mopti/Sévaré": two places, not one inside the other
     if "(" in mention.joint or gap & _LEVEL_WORDS or mention.level_hint:
-        return True
+        return _EXPLICIT
     if mention.joint == "," and continues:  # "X, Y, Z" after "X, Y"
-        return True
+        return _LOOSE
     # "X, Y" is also how lists are written ("Koro, Bankass et Bandiagara"): after a region or
     # cercle town it is a list, whose items must not pick hamlets inside each other.
-    return not any(chain.is_region_or_cercle for chain in before)
+    return 0 if any(chain.is_region_or_cercle for chain in before) else _LOOSE
 
 
 def _lies_in(chain: Chain, area: Chain) -> bool:
