@@ -97,21 +97,20 @@ def find_mentions(text: str, index: PlaceIndex, stop: frozenset[tuple[str, ...]]
     mentions: list[Mention] = []
     if not any(lengths):
         return mentions  # most messages name no place, or only common words
-    position = 0
-    while position < len(tokens):
+    # Only words that start a name or a stop phrase need a look; the rest are passed over.
+    starts = [i for i, n in enumerate(lengths) if n or (words[i], "") in stop]
+    covered = 0  # words before this are inside a stop phrase or a mention already
+    for position in starts:
+        if position < covered:
+            continue
         span = _stop_phrase_length(words, position, stop)
         if span:
-            position += span
-            continue
-        if not lengths[position]:
-            position += 1
-            continue
-        mention = _best_mention_at(text, tokens, words, position, index, stop, mentions)
-        if mention:
-            mentions.append(mention)
-            position = mention.end
-        else:
-            position += 1
+            covered = position + span
+        elif lengths[position]:
+            mention = _best_mention_at(text, tokens, words, position, index, stop, mentions)
+            if mention:
+                mentions.append(mention)
+                covered = mention.end
     return mentions
 
 
