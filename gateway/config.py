@@ -47,7 +47,14 @@ class Config:
     send_backoff_seconds: tuple[int, ...] = (5, 30, 120, 600)
     sweep_interval_seconds: int = 60
     sweep_grace_seconds: int = 120   # a report this old and still unprocessed is re-enqueued
+    retention_days: int = 365        # `gateway purge`: message text and number mappings older than this go
+    staff_session_hours: int = 8     # a staff login lasts a working day
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are marked Secure when the public URL is https."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def embedded(self) -> bool:
@@ -83,11 +90,20 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         at_api_base=env.get("AT_API_BASE", ""),
         production=production,
         instance_dir=instance_dir,
+        retention_days=_positive_int(env.get("RETENTION_DAYS"), 365, "RETENTION_DAYS"),
     )
     config = replace(config, **overrides)
     if production:
         _refuse_unsafe_production(config)
     return config
+
+
+def _positive_int(value: str | None, default: int, name: str) -> int:
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def _b64(value: str) -> bytes:

@@ -20,6 +20,11 @@ def twilio_sms_form(sender: str, recipient: str, text: str, account_sid: str = "
             "ApiVersion": "2010-04-01", "SmsStatus": "received"}
 
 
+def reply_text(twiml: str) -> str:
+    """The SMS text(s) a TwiML reply would send, or '(no reply)'."""
+    return " / ".join(unescape(m) for m in _MESSAGE.findall(twiml)) or "(no reply)"
+
+
 def post_twilio_sms(config: Config, base_url: str, sender: str, recipient: str, text: str) -> tuple[int, str]:
     """POST a signed inbound SMS; return (HTTP status, the reply text or error body)."""
     form = twilio_sms_form(sender, recipient, text, config.twilio_account_sid)
@@ -30,7 +35,6 @@ def post_twilio_sms(config: Config, base_url: str, sender: str, recipient: str, 
                                      headers={twilio.SIGNATURE_HEADER: signature}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
-            body = response.read().decode()
-            return response.status, " / ".join(unescape(m) for m in _MESSAGE.findall(body)) or "(no reply)"
+            return response.status, reply_text(response.read().decode())
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(errors="replace").strip()
