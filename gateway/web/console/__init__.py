@@ -33,7 +33,6 @@ def init_app(app: Flask) -> None:
     from gateway.web.console import audit_views, forums, login, messages, reports, simulator  # noqa: F401  (routes)
 
     app.register_blueprint(blueprint, url_prefix="/staff")
-    app.register_error_handler(CSRFError, _csrf_failed)
 
 
 def runtime_config(app: Flask):
@@ -97,5 +96,6 @@ def _csrf_failed(_error: CSRFError):
     return _error_page(400, "csrf_failed")
 
 
+blueprint.register_error_handler(CSRFError, _csrf_failed)   # more specific than the 400 below
 for _code, _key in ((400, "bad_request"), (403, "forbidden"), (404, "not_found")):
     blueprint.register_error_handler(_code, lambda _error, code=_code, key=_key: _error_page(code, key))
