@@ -237,21 +237,12 @@ def audit_verify() -> None:
 @click.option("--days", type=int, default=None, help="retention in days (default RETENTION_DAYS)")
 def purge(days: int | None) -> None:
     """Remove message text and reporter number mappings older than the retention; keep de-identified counts."""
-    from datetime import timedelta
+    from gateway.retention import purge as run_purge
 
-    from gateway.store.audit import append
-    from gateway.store.purge import purge_before
-
-    rt = _runtime()
-    days = days or rt.config.retention_days
-    if days < 1:
+    if days is not None and days < 1:
         raise click.UsageError("--days must be at least 1")
-    cutoff = rt.now() - timedelta(days=days)
-    with rt.transaction() as session:
-        counts = purge_before(session, cutoff, rt.now())
-        append(session, actor="cli", action="purge", at=rt.now(), target=None,
-               details={"days": days, "cutoff": cutoff.isoformat(), **counts.as_dict()})
-    click.echo(f"purged data older than {days} days: " + ", ".join(f"{k} {v}" for k, v in counts.as_dict().items()))
+    counts = run_purge(_runtime(), days)
+    click.echo("purged: " + ", ".join(f"{key} {value}" for key, value in counts.as_dict().items()))
 
 
 def _load_plugins() -> None:

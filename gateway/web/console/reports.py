@@ -71,12 +71,14 @@ def triage(reference: str):
     place = params.choice(request.form, "place", areas.names())
     if not category:
         abort(400)
-    region, cercle = areas.split_place(place)
     note = params.text(request.form, "note")
     with runtime().transaction() as db:
         found = _report_or_404(db, reference)
         if found is None:
             abort(404)
+        # no place field: keep the place; an empty one: the place is unknown
+        region, cercle = areas.split_place(place) if "place" in request.form else (found.region_pcode,
+                                                                                  found.cercle_pcode)
         row = correct_report(db, found, Correction(category, region, cercle, note), staff_id=g.viewer.staff_id,
                              now=runtime().now())
         if row is not None:
