@@ -78,7 +78,8 @@ def timeline(report: Report, alerts: list[tuple[Alert, Message | None, str]],
     """What happened to the report, oldest first, from timestamps the pipeline already keeps."""
     steps = [Step(report.created_at, "received", report.channel)]
     if report.processed_at:
-        steps.append(Step(report.processed_at, "classified", f"{report.category} ({report.confidence or 0:.2f})"))
+        classified_as = corrections[0][0].old_category if corrections else report.category   # before any triage
+        steps.append(Step(report.processed_at, "classified", f"{classified_as} ({report.confidence or 0:.2f})"))
         forums = sorted({alert.forum_id for alert, _m, _n in alerts})
         steps.append(Step(report.processed_at, "routed", ", ".join(forums) or report.status))
     for alert, message, person in alerts:
