@@ -64,28 +64,42 @@ class ChainStatus:
     entries: int
     broken_id: int | None = None
     reason: str = ""
+    last_id: int = 0              # where an intact chain ends: a checkpoint to resume from
+    last_hash: str = GENESIS
 
 
-def verify(session: Session, batch: int = 5000) -> ChainStatus:
-    """Walk the chain in id order; the first entry whose links or hash do not hold is named."""
-    expected_prev, count = GENESIS, 0
-    for event in _in_order(session, batch):
+def verify(session: Session, batch: int = 5000, resume: ChainStatus | None = None) -> ChainStatus:
+    """Walk the chain in id order; the first entry whose links or hash do not hold is named.
+
+    `resume` (an earlier intact result) checks only the entries added since, after making sure
+    the entry it ended on is unchanged; a full walk (no `resume`) is what proves the whole log.
+    """
+    expected_prev, count, last_id = GENESIS, 0, 0
+    if resume is not None and resume.last_id:
+        checkpoint = session.execute(select(*_COLUMNS).where(AuditEvent.id == resume.last_id)).first()
+        if checkpoint is None or checkpoint.hash != resume.last_hash or not _content_holds(checkpoint):
+            return ChainStatus(False, 0, resume.last_id, "entry changed or removed since it was verified")
+        expected_prev, count, last_id = resume.last_hash, resume.entries, resume.last_id
+    for event in _in_order(session, batch, last_id):
         if event.prev_hash != expected_prev:
             return ChainStatus(False, count, event.id, "prev_hash does not match the previous entry's hash")
-        if event.hash != entry_hash(event.prev_hash, event.at, event.actor, event.action, event.target,
-                                    event.details or {}):
+        if not _content_holds(event):
             return ChainStatus(False, count, event.id, "hash does not match the entry's content")
-        expected_prev, count = event.hash, count + 1
-    return ChainStatus(True, count)
+        expected_prev, count, last_id = event.hash, count + 1, event.id
+    return ChainStatus(True, count, last_id=last_id, last_hash=expected_prev)
+
+
+def _content_holds(event) -> bool:
+    return event.hash == entry_hash(event.prev_hash, event.at, event.actor, event.action, event.target,
+                                    event.details or {})
 
 
 _COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.target,
             AuditEvent.details, AuditEvent.prev_hash, AuditEvent.hash)
 
 
-def _in_order(session: Session, batch: int) -> Iterator:
+def _in_order(session: Session, batch: int, last_id: int = 0) -> Iterator:
     """Plain rows in batches: a long chain never fills the session's identity map."""
-    last_id = 0
     while True:
         rows = session.execute(select(*_COLUMNS).where(AuditEvent.id > last_id)
                                .order_by(AuditEvent.id).limit(batch)).all()

@@ -73,8 +73,9 @@ def _conditions(viewer: Viewer, filters: MessageFilters) -> list:
         if value:
             conditions.append(column == value)
     if filters.q:
-        conditions.append(or_(Message.body.ilike(_like(filters.q), escape="\\"),
-                              Report.reference == filters.q.strip().upper()))
+        # a scalar subquery, not the joined column: PostgreSQL can then OR two indexes (trigram, report_id)
+        of_report = select(Report.id).where(Report.reference == filters.q.strip().upper()).scalar_subquery()
+        conditions.append(or_(Message.body.ilike(_like(filters.q), escape="\\"), Message.report_id == of_report))
     if filters.date_from:
         conditions.append(Message.created_at >= day_start(filters.date_from))
     if filters.date_to:

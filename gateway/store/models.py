@@ -39,7 +39,10 @@ class Message(Base):
                       Index("ix_messages_out_pending", "direction", "status"),
                       # the message log's filtered keyset pages (newest first within a filter)
                       Index("ix_messages_status_id", "status", "id"), Index("ix_messages_kind_id", "kind", "id"),
-                      Index("ix_messages_direction_id", "direction", "id"))
+                      Index("ix_messages_direction_id", "direction", "id"),
+                      # the message log's text search: a trigram index on PostgreSQL (see migration 0002)
+                      Index("ix_messages_body_trgm", "body", postgresql_using="gin",
+                            postgresql_ops={"body": "gin_trgm_ops"}))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))           # in | out
     channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms | ussd

@@ -5,7 +5,7 @@ is enforced where the rows are read, so no page, export or API call can forget i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, false, or_, select

@@ -104,12 +104,26 @@ def test_concurrent_appends_keep_one_unbroken_chain(runtime):
     assert errors == [] and status.ok and status.entries == 40
 
 
-def test_the_audit_page_shows_whether_the_chain_verifies(runtime, signed_in):
+def test_resuming_checks_only_new_entries_but_notices_a_changed_checkpoint(runtime):
+    ids = write_entries(runtime, 3)
+    with runtime.transaction() as session:
+        checkpoint = verify(session)
+    write_entries(runtime, 2)
+    with runtime.transaction() as session:
+        resumed = verify(session, resume=checkpoint)
+    assert resumed.ok and resumed.entries == 5
+    tamper(runtime, "UPDATE audit_events SET target = 'X' WHERE id = :id", id=ids[-1])
+    with runtime.transaction() as session:
+        assert verify(session, resume=checkpoint).broken_id == ids[-1]
+
+
+def test_the_audit_page_shows_whether_the_chain_verifies(runtime, signed_in, clock):
     auditor = signed_in("auditor")
     page = auditor.get("/staff/audit").get_data(as_text=True)
     assert "Chaîne vérifiée" in page and "login.success" in page
     with runtime.transaction() as session:
         first = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id))
     tamper(runtime, "UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=first)
+    clock.advance(minutes=11)                   # the page re-reads the whole chain every ten minutes
     page = auditor.get("/staff/audit").get_data(as_text=True)
     assert f"Chaîne rompue à l&#39;entrée n° {first}" in page

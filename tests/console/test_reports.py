@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import AuditEvent, Report, ReportCorrection
-from tests.console.conftest import form_token, route_to
+from tests.console.conftest import form_token
 from tests.helpers import send_sms
 
 
