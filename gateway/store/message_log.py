@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access import Viewer
 from gateway.store.models import Alert, Coordinator, Message, Report, Reporter
-from gateway.store.report_queue import day_start
+from gateway.store.report_queue import day_start, set_filters
 
 EXPORT_BATCH = 2000
 
@@ -30,9 +30,7 @@ class MessageFilters:
     date_to: date | None = None
 
     def as_dict(self) -> dict:
-        values = {key: getattr(self, key) for key in self.__dataclass_fields__}
-        return {key: (value.isoformat() if isinstance(value, date) else value)
-                for key, value in values.items() if value}
+        return set_filters(self)
 
 
 @dataclass(frozen=True)

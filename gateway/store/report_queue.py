@@ -19,6 +19,12 @@ SETTLED = ("acknowledged", "closed")
 STATUSES = ("received", "routed", "triage", "acknowledged", "closed")
 
 
+def set_filters(filters) -> dict:
+    """The filters of a filter dataclass that are set, for the audit log and links to the next page."""
+    values = {key: getattr(filters, key) for key in filters.__dataclass_fields__}
+    return {key: (value.isoformat() if isinstance(value, date) else value) for key, value in values.items() if value}
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     category: str = ""
@@ -31,10 +37,7 @@ class ReportFilters:
     overdue: bool = False
 
     def as_dict(self) -> dict:
-        """The filters that are set, for the audit log and for links to the next page."""
-        values = {key: getattr(self, key) for key in self.__dataclass_fields__}
-        return {key: (value.isoformat() if isinstance(value, date) else value)
-                for key, value in values.items() if value}
+        return set_filters(self)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from gateway import areas
 from gateway.auth import token_digest
 from gateway.masking import message_party, reporter_display
 from gateway.store.forum_edit import all_forums
-from gateway.store.message_log import message_page
 from gateway.store.report_detail import report_detail
-from gateway.store.report_queue import report_page, visible_report
+from gateway.store.report_queue import visible_report
 from gateway.store.staff import user_for_token, viewer_for
-from gateway.web import params, runtime
+from gateway.web import runtime
 from gateway.web.audit_trail import audit
+from gateway.web.listing import listed_reports, next_cursor, searched_messages
 
 blueprint = Blueprint("api", __name__)
 PAGE_SIZE = 100
@@ -70,14 +70,9 @@ def _report_json(row) -> dict:
 
 @blueprint.get("/reports")
 def reports():
-    with runtime().transaction() as db:
-        forum_ids = [forum.id for forum in all_forums(db)]
-        filters = params.report_filters(request.args, forum_ids, areas.names())
-        before = params.cursor(request.args)
-        rows = report_page(db, g.viewer, filters, before_id=before, limit=PAGE_SIZE, now=runtime().now())
-        audit(db, "reports.list", filters=filters.as_dict(), before=before, shown=len(rows))
+    _filters, rows, _forums = listed_reports(PAGE_SIZE)
     return jsonify(reports=[dict(_report_json(row), forums=list(row.forum_ids), overdue=row.overdue) for row in rows],
-                   next_before=rows[-1].id if len(rows) == PAGE_SIZE else None)
+                   next_before=next_cursor(rows, PAGE_SIZE))
 
 
 @blueprint.get("/reports/<reference>")
@@ -106,13 +101,8 @@ def _iso(moment) -> str | None:
 
 @blueprint.get("/messages")
 def messages():
-    filters = params.message_filters(request.args)
-    before = params.cursor(request.args)
-    with runtime().transaction() as db:
-        rows = message_page(db, g.viewer, filters, before_id=before, limit=PAGE_SIZE)
-        audit(db, "messages.search", filters=filters.as_dict(), before=before, shown=len(rows))
-    return jsonify(messages=[_message_json(row) for row in rows],
-                   next_before=rows[-1].id if len(rows) == PAGE_SIZE else None)
+    _filters, rows = searched_messages(PAGE_SIZE)
+    return jsonify(messages=[_message_json(row) for row in rows], next_before=next_cursor(rows, PAGE_SIZE))
 
 
 def _message_json(row) -> dict:

@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from flask import Response, g, render_template, request, stream_with_context
 
 from gateway.masking import message_party
-from gateway.store.message_log import LogRow, message_export, message_page
+from gateway.store.message_log import LogRow, message_export
 from gateway.web import params, runtime
 from gateway.web.audit_trail import audit
 from gateway.web.console import blueprint
+from gateway.web.listing import next_cursor, searched_messages
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("id", "created_at", "direction", "channel", "kind", "provider", "party", "masked_number",
@@ -27,12 +28,9 @@ def party(row: LogRow) -> tuple[str, str]:
 
 @blueprint.get("/messages")
 def messages():
-    filters = params.message_filters(request.args)
-    before = params.cursor(request.args)
-    with runtime().transaction() as db:
-        rows = message_page(db, g.viewer, filters, before_id=before, limit=PAGE_SIZE)
-        audit(db, "messages.search", filters=filters.as_dict(), before=before, shown=len(rows))
-    next_args = params.query_args(filters.as_dict(), rows[-1].id) if len(rows) == PAGE_SIZE else None
+    filters, rows = searched_messages(PAGE_SIZE)
+    cursor = next_cursor(rows, PAGE_SIZE)
+    next_args = params.query_args(filters.as_dict(), cursor) if cursor else None
     return render_template("console/messages.html", rows=[(row, *party(row)) for row in rows], filters=filters,
                            choices=params.MESSAGE_CHOICES, next_args=next_args,
                            export_args=params.query_args(filters.as_dict()))

@@ -7,30 +7,22 @@ from gateway import areas
 from gateway.categories import CATEGORIES
 from gateway.masking import reporter_display
 from gateway.store.corrections import Correction, correct_report
-from gateway.store.forum_edit import all_forums
 from gateway.store.report_detail import report_detail
-from gateway.store.report_queue import STATUSES, report_page, visible_report
+from gateway.store.report_queue import STATUSES, visible_report
 from gateway.web import params, runtime
 from gateway.web.audit_trail import audit
 from gateway.web.console import blueprint, requires
+from gateway.web.listing import listed_reports, next_cursor
 
 PAGE_SIZE = 50
 MIN_REASON = 10
 
 
-def visible_forums(db):
-    return all_forums(db, None if g.viewer.sees_all_reports else g.viewer.forum_ids)
-
-
 @blueprint.get("/reports")
 def reports():
-    with runtime().transaction() as db:
-        forums = visible_forums(db)
-        filters = params.report_filters(request.args, [f.id for f in forums], areas.names())
-        before = params.cursor(request.args)
-        rows = report_page(db, g.viewer, filters, before_id=before, limit=PAGE_SIZE, now=runtime().now())
-        audit(db, "reports.list", filters=filters.as_dict(), before=before, shown=len(rows))
-    next_args = params.query_args(filters.as_dict(), rows[-1].id) if len(rows) == PAGE_SIZE else None
+    filters, rows, forums = listed_reports(PAGE_SIZE)
+    cursor = next_cursor(rows, PAGE_SIZE)
+    next_args = params.query_args(filters.as_dict(), cursor) if cursor else None
     return render_template("console/reports.html", rows=rows, filters=filters, forums=forums,
                            categories=CATEGORIES, statuses=STATUSES, regions=areas.regions(),
                            place_label=areas.place_label, next_args=next_args,
