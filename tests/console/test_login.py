@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from redis import Redis
 from sqlalchemy import select
 
 from gateway.auth import LoginThrottle, ThrottlePolicy
+from gateway.runtime import redis_from_url
 from gateway.store.models import AuditEvent, StaffUser
 from tests.console.conftest import ACCOUNTS, PASSWORD, csrf_of, form_token, sign_in
 
@@ -86,7 +86,7 @@ def test_many_failures_from_one_address_are_throttled(redis_connection):
 
 
 def test_throttling_fails_open_when_redis_is_down(app, runtime, staff):
-    runtime.redis = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)   # nothing listens there
+    runtime.redis = redis_from_url("redis://127.0.0.1:1/0")    # the gateway's own client; nothing listens there
     client = app.test_client()
     assert login(client, "admin@example.ml", "wrong password").status_code == 401
     assert login(client, "admin@example.ml", PASSWORD).status_code == 302
@@ -142,3 +142,14 @@ def test_staff_pages_are_never_cached_or_framed(signed_in):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_request_logs_keep_the_path_but_not_the_query_string():
+    import logging
+
+    from gateway.logs import DropQueryStrings
+
+    record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '"%s" %s %s',
+                               ("GET /staff/messages?q=armes+Zakaria HTTP/1.1", "200", "-"), None)
+    DropQueryStrings().filter(record)
+    assert record.getMessage() == '"GET /staff/messages?… HTTP/1.1" 200 -'

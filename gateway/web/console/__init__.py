@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=config.secure_cookies, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="gw_session", PERMANENT_SESSION_LIFETIME=timedelta(hours=config.staff_session_hours),
         # Checked only where the console asks (below): provider webhooks and the token API carry no cookie.
-        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False)
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     csrf.init_app(app)
     from gateway.web.console import audit_views, forums, login, messages, reports, simulator  # noqa: F401  (routes)
 
