@@ -21,6 +21,8 @@ class NewReport:
     channel: str                 # sms | ussd
     body: str
     details: dict = field(default_factory=dict)
+    reference: str | None = None     # drawn before a spool write, so the replay keeps the receipt's code
+    status: str = "received"         # or "held": over the sender's rate limit, kept for staff
 
 
 @dataclass(frozen=True)
@@ -55,23 +57,30 @@ def record_report(session: Session, reporter: Reporter, new: NewReport, now: dat
 def _inbound_message(reporter: Reporter, new: NewReport, now: datetime) -> Message:
     return Message(direction="in", channel=new.channel, provider=new.provider,
                    provider_message_id=new.provider_message_id, kind="report",
-                   reporter_id=reporter.id, body=new.body, status="received", attempts=0,
+                   reporter_id=reporter.id, body=storable(new.body), status="received", attempts=0,
                    created_at=now, updated_at=now)
 
 
 def _insert_report(session: Session, reporter: Reporter, new: NewReport, now: datetime) -> Report:
-    for _ in range(_REFERENCE_ATTEMPTS):
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        # The pre-drawn code first (the reporter may already hold it); a fresh one on collision.
+        reference = new.reference if attempt == 0 and new.reference else new_reference()
         try:
             with session.begin_nested():
-                report = Report(reference=new_reference(), channel=new.channel, reporter_id=reporter.id,
-                                language=reporter.language, text=new.body, details=new.details,
-                                places=[], status="received", created_at=now, updated_at=now)
+                report = Report(reference=reference, channel=new.channel, reporter_id=reporter.id,
+                                language=reporter.language, text=storable(new.body), details=new.details,
+                                places=[], status=new.status, created_at=now, updated_at=now)
                 session.add(report)
                 session.flush()
             return report
         except IntegrityError:                    # reference collision: draw another
             continue
     raise RuntimeError("could not draw a free reference code")
+
+
+def storable(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; some gateways send one (GSM 0x00 is '@'). Keep the rest."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _duplicate_of(session: Session, message: Message) -> Ingested:
