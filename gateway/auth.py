@@ -1,23 +1,23 @@
 """Staff credentials: argon2id password hashes, API tokens, and login throttling.
 
-Throttling counts failures per e-mail and per client address in Redis for a window; when
-Redis is unreachable it fails open (logins still work, a warning is logged) because locking
-every staff member out during an incident is worse than a slower brute force.
+Throttling counts failures per e-mail and per client address in Redis for a window
+(gateway.limits); when Redis is unreachable it fails open (logins still work, a warning is
+logged) because locking every staff member out during an incident is worse than a slower
+brute force.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis import Redis
-from redis.exceptions import RedisError
 
-log = logging.getLogger(__name__)
+from gateway import limits
+
 _hasher = PasswordHasher()          # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "gw_"
@@ -61,36 +61,21 @@ class ThrottlePolicy:
 
 
 class LoginThrottle:
+    """Failed sign-ins counted per e-mail (hashed) and per address in gateway.limits' windows."""
+
     def __init__(self, redis: Redis, policy: ThrottlePolicy = ThrottlePolicy()):
         self.redis = redis
         self.policy = policy
 
-    def _keys(self, email: str, address: str) -> tuple[str, str]:
-        email_key = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
-        return f"login-fail:email:{email_key}", f"login-fail:addr:{address}"
+    def _counters(self, email: str, address: str) -> tuple[tuple[str, str, tuple[int, int]], ...]:
+        email_key = hashlib.sha256(email.lower().encode()).hexdigest()[:32]   # no address in clear in Redis
+        window = self.policy.window_seconds
+        return (("login-email", email_key, (self.policy.max_per_email, window)),
+                ("login-addr", address, (self.policy.max_per_address, window)))
 
     def blocked(self, email: str, address: str) -> bool:
-        email_key, address_key = self._keys(email, address)
-        try:
-            by_email, by_address = self.redis.mget(email_key, address_key)
-        except RedisError as exc:
-            log.warning("login throttle unavailable; failing open", extra={"error": type(exc).__name__})
-            return False
-        return int(by_email or 0) >= self.policy.max_per_email or \
-            int(by_address or 0) >= self.policy.max_per_address
+        return any(limits.over(self.redis, *counter) for counter in self._counters(email, address))
 
     def failed(self, email: str, address: str) -> None:
-        try:
-            pipe = self.redis.pipeline()
-            for key in self._keys(email, address):
-                pipe.incr(key)
-                pipe.expire(key, self.policy.window_seconds)
-            pipe.execute()
-        except RedisError as exc:
-            log.warning("login throttle unavailable; failing open", extra={"error": type(exc).__name__})
-
-    def succeeded(self, email: str, address: str) -> None:
-        try:
-            self.redis.delete(self._keys(email, address)[0])
-        except RedisError:
-            pass
+        for counter in self._counters(email, address):
+            limits.hit(self.redis, *counter)

@@ -37,7 +37,6 @@ def login():
             audit(db, "login.failure", target=email, actor=email or "anonymous")
             return render_template("console/login.html", error="login_failed", email=email), 401
         user.last_login_at = runtime().now()
-        throttle.succeeded(email, address)
         audit(db, "login.success", target=user.email, actor=user.email)
         _start_session(user)
     return redirect(_safe_next(request.form.get("next")) or url_for("console.reports"))
