@@ -16,7 +16,7 @@ from gateway.store.models import Alert, Forum, Report
 
 UNACKNOWLEDGED = ("pending", "escalated")
 SETTLED = ("acknowledged", "closed")
-STATUSES = ("received", "routed", "triage", "acknowledged", "closed")
+STATUSES = ("received", "held", "routed", "triage", "acknowledged", "closed")   # held: over a rate limit
 
 
 def set_filters(filters) -> dict:
