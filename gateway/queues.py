@@ -8,7 +8,7 @@ source of truth (the sweeper re-enqueues whatever is left waiting).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -19,6 +19,7 @@ from rq.utils import parse_composite_key
 
 PROCESS_REPORT = "workers.jobs.process_report"
 SEND_MESSAGE = "workers.jobs.send_message"
+TRENDS_TICK = "workers.jobs.trends_tick"
 QUEUE_NAMES = ("sends", "reports", "bulk")
 RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
@@ -44,6 +45,14 @@ class Queues:
         queue = "bulk" if bulk else "sends"
         return self._enqueue(queue, SEND_MESSAGE, message_id, job_id=f"send-{message_id}-{attempt}",
                              delay_seconds=delay_seconds)
+
+    def enqueue_trends_tick(self, now: datetime) -> bool:
+        """The periodic trends job (spike check, due digests); it decides itself what is due.
+
+        One job id, so ticks from several workers queue it once; the argument (the minute it was
+        asked for) only shows in RQ's job list.
+        """
+        return self._enqueue("reports", TRENDS_TICK, int(now.timestamp()) // 60, job_id="trends-tick")
 
     def depth(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.by_name.items()}
