@@ -240,6 +240,106 @@ def menus_check(menus_dir: Path | None) -> None:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s)" if problems else "menus OK", err=True)
     sys.exit(1 if problems else 0)
+@main.group()
+def staff() -> None:
+    """Staff accounts for the console and the JSON API."""
+
+
+def _read_password() -> str:
+    """From standard input: the first line when piped; asked twice, hidden, at a terminal."""
+    if sys.stdin.isatty():
+        return click.prompt("password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "auditor", "coordinator"]))
+@click.option("--forum", "forums", multiple=True, help="a forum id a coordinator may read (repeatable)")
+@click.option("--language", default="fr", show_default=True, type=click.Choice(["fr", "en"]))
+def staff_add(email: str, role: str, forums: tuple[str, ...], language: str) -> None:
+    """Create an account; the password is read from standard input."""
+    from gateway.auth import hash_password
+    from gateway.store.audit import append
+    from gateway.store.staff import create_staff
+
+    try:
+        password_hash = hash_password(_read_password())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    rt = _runtime()
+    with rt.transaction() as session:
+        user = create_staff(session, email=email, password_hash=password_hash, role=role,
+                            forum_ids=list(forums), now=rt.now(), language=language)
+        append(session, actor="cli", action="staff.create", at=rt.now(), target=user.email,
+               details={"role": role, "forums": list(forums)})
+    click.echo(f"{user.email}: {role} account created")
+
+
+@staff.command("token")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="what the token is for")
+def staff_token(email: str, name: str) -> None:
+    """Issue an API bearer token for EMAIL; it is printed once and stored only as a hash."""
+    from gateway.auth import new_api_token
+    from gateway.store.audit import append
+    from gateway.store.staff import StaffError, add_token, find_by_email
+
+    rt = _runtime()
+    token, digest = new_api_token()
+    with rt.transaction() as session:
+        user = find_by_email(session, email)
+        if user is None or not user.active:
+            raise StaffError(f"no active account for {email}")
+        add_token(session, user, name=name, digest=digest, now=rt.now())
+        append(session, actor="cli", action="staff.token", at=rt.now(), target=user.email, details={"name": name})
+    click.echo(token)
+
+
+@staff.command("disable")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    """Disable an account: its sessions and tokens stop working at once."""
+    from gateway.store.audit import append
+    from gateway.store.staff import set_active
+
+    rt = _runtime()
+    with rt.transaction() as session:
+        user = set_active(session, email, False)
+        append(session, actor="cli", action="staff.disable", at=rt.now(), target=user.email)
+    click.echo(f"{user.email}: disabled")
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the whole chain; name the first broken entry and exit 1 if there is one."""
+    from gateway.store.audit import verify
+
+    with _runtime().transaction() as session:
+        status = verify(session)
+    if status.ok:
+        click.echo(f"audit chain intact: {status.entries} entries")
+        return
+    click.echo(f"audit chain broken at entry #{status.broken_id}: {status.reason} "
+               f"({status.entries} entries before it are intact)")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--days", type=int, default=None, help="retention in days (default RETENTION_DAYS)")
+def purge(days: int | None) -> None:
+    """Remove message text and reporter number mappings older than the retention; keep de-identified counts."""
+    from gateway.retention import purge as run_purge
+
+    if days is not None and days < 1:
+        raise click.UsageError("--days must be at least 1")
+    counts = run_purge(_runtime(), days)
+    click.echo("purged: " + ", ".join(f"{key} {value}" for key, value in counts.as_dict().items()))
 
 
 def _load_plugins() -> None:

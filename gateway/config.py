@@ -61,6 +61,8 @@ class Config:
     loop_guard_minutes: int = 10     # ... within this many minutes; more are refused
     corroboration_window_hours: int = 24
     follow_up_categories: frozenset[str] = DEFAULT_FOLLOW_UP_CATEGORIES
+    retention_days: int = 365        # `gateway purge`: message text and number mappings older than this go
+    staff_session_hours: int = 8     # a staff login lasts a working day
     extra: Mapping[str, str] = field(default_factory=dict)
     # Faults and hostile input (docs/reliability.md). None: <instance_dir>/spool.
     spool_dir: Path | None = None
@@ -75,6 +77,11 @@ class Config:
     @property
     def spool_path(self) -> Path:
         return self.spool_dir if self.spool_dir is not None else self.instance_dir / "spool"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are marked Secure when the public URL is https."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def embedded(self) -> bool:
@@ -115,6 +122,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         instance_dir=instance_dir,
         **_reliability_settings(env),
         **_sending_settings(env),
+        retention_days=_positive_int(env, "RETENTION_DAYS", 365),
     )
     config = replace(config, **overrides)
     if production:

@@ -55,6 +55,11 @@ def parse_forums_file(text: str) -> list[ForumSpec]:
     return forums
 
 
+def parse_forum_entry(entry: dict) -> ForumSpec:
+    """One forum as the staff console's editor submits it, checked like a file entry."""
+    return _forum(entry, 0)
+
+
 def _forum(entry: dict, index: int) -> ForumSpec:
     where = f"forums[{index}]"
     if not isinstance(entry, dict):

@@ -21,6 +21,11 @@ def twilio_sms_form(sender: str, recipient: str, text: str, account_sid: str = "
             "ApiVersion": "2010-04-01", "SmsStatus": "received"}
 
 
+def reply_text(twiml: str) -> str:
+    """The SMS text(s) a TwiML reply would send, or '(no reply)'."""
+    return " / ".join(unescape(m) for m in _MESSAGE.findall(twiml)) or "(no reply)"
+
+
 def post_twilio_sms(config: Config, base_url: str, sender: str, recipient: str, text: str) -> tuple[int, str]:
     """POST a signed inbound SMS; return (HTTP status, the reply text or error body)."""
     form = twilio_sms_form(sender, recipient, text, config.twilio_account_sid)
@@ -30,7 +35,7 @@ def post_twilio_sms(config: Config, base_url: str, sender: str, recipient: str, 
     status, body = post_form(base_url.rstrip("/") + path, form, {twilio.SIGNATURE_HEADER: signature})
     if status != 200:
         return status, body.strip()
-    return status, " / ".join(unescape(m) for m in _MESSAGE.findall(body)) or "(no reply)"
+    return status, reply_text(body)
 
 
 def post_form(url: str, form: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, str]:

@@ -36,7 +36,13 @@ class Message(Base):
     """Every inbound and outbound message, whatever its purpose."""
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("provider", "provider_message_id", name="uq_messages_provider_id"),
-                      Index("ix_messages_out_pending", "direction", "status"))
+                      Index("ix_messages_out_pending", "direction", "status"),
+                      # the message log's filtered keyset pages (newest first within a filter)
+                      Index("ix_messages_status_id", "status", "id"), Index("ix_messages_kind_id", "kind", "id"),
+                      Index("ix_messages_direction_id", "direction", "id"),
+                      # the message log's text search: a trigram index on PostgreSQL (see migration 0003_staff_console)
+                      Index("ix_messages_body_trgm", "body", postgresql_using="gin",
+                            postgresql_ops={"body": "gin_trgm_ops"}))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))           # in | out
     channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms | ussd
@@ -161,6 +167,8 @@ class ReportAction(Base):
 class AuditEvent(Base):
     """Append-only, hash-chained record of staff reads and writes."""
     __tablename__ = "audit_events"
+    # A unique prev_hash makes a fork of the chain impossible even if two writers raced.
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
@@ -199,3 +207,52 @@ class TrendDigest(Base):
     week_start: Mapped[date] = mapped_column(Date)                  # the Monday of the week summarised
     messages: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+
+class StaffUser(Base):
+    """A person who signs in to the staff console or uses the JSON API."""
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)          # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(200))               # argon2id
+    role: Mapped[str] = mapped_column(String(16))                         # admin | auditor | coordinator
+    language: Mapped[str] = mapped_column(String(2), default="fr")        # console language: fr | en
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class StaffForum(Base):
+    """The forums a coordinator account may read; other roles have none."""
+    __tablename__ = "staff_forums"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token for /api/v1/: only its SHA-256 is stored; the token is shown once."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ReportCorrection(Base):
+    """A staff correction of a report's category or place (triage); also training data."""
+    __tablename__ = "report_corrections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    at: Mapped[datetime]
+    text: Mapped[str | None] = mapped_column(Text)             # the report text as corrected; None after purge
+    old_category: Mapped[str | None] = mapped_column(String(32))
+    new_category: Mapped[str | None] = mapped_column(String(32))
+    old_region_pcode: Mapped[str | None] = mapped_column(String(16))
+    new_region_pcode: Mapped[str | None] = mapped_column(String(16))
+    old_cercle_pcode: Mapped[str | None] = mapped_column(String(16))
+    new_cercle_pcode: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -11,11 +11,13 @@ def runtime() -> Runtime:
 
 
 def register_blueprints(app: Flask) -> None:
-    from gateway.web import africastalking, guard, health, metrics, webhooks
+    from gateway.web import africastalking, api, console, guard, health, metrics, webhooks
 
     app.register_blueprint(webhooks.blueprint, url_prefix="/webhooks")
     app.register_blueprint(africastalking.blueprint, url_prefix="/webhooks/africastalking")
     app.register_blueprint(health.blueprint)
     app.register_blueprint(metrics.blueprint)
     guard.install(app)
+    console.init_app(app)
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_error_handler(413, lambda _e: ("request too large\n", 413, {"Content-Type": "text/plain"}))
