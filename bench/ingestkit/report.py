@@ -50,9 +50,11 @@ def markdown(r: dict, history: list[dict]) -> str:
         f"{r['date']} · {m['cpu']} · {m['cores']} cores · {m['memory_gb']} GB · {m['uname']} · Python {m['python']}",
         f"Load average (1 min) before/after each phase: {r['load']}. PostgreSQL, Redis, the load generator "
         "and the servers share the machine.", "",
-        f"Server: {s['server']}, for both endpoints. Load: wrk, {s['connections']} connections, "
-        f"{s['wrk_threads']} threads, {s['seconds']} s per endpoint after a warm-up; every request a "
-        "correctly signed Twilio webhook with a unique MessageSid.", "",
+        f"Server: {s['server']}, for both endpoints, both up at once. Load: wrk, {s['connections']} "
+        f"connections, {s['wrk_threads']} threads, {s['seconds']} s per endpoint after a 2 s warm-up, in "
+        f"{s['rounds']} alternating slices (bare, gateway, bare, …) so that the shared machine's changing load "
+        "weighs on both alike; every request a correctly signed Twilio webhook with a unique MessageSid. "
+        "p50 is the requests-weighted mean of the slices' p50; p90, p99 and max are the worst slice's.", "",
         "## Targets", "", "| target | wanted | measured | |", "|---|---|---|---|",
     ]
     for key, (value, ok) in verdicts(r).items():
@@ -64,7 +66,8 @@ def markdown(r: dict, history: list[dict]) -> str:
         x = r[name]
         lines.append(f"| {name} | {x['rps']:.0f} | {x['p50_ms']:.1f} ms | {x['p90_ms']:.1f} ms | {x['p99_ms']:.1f} ms "
                      f"| {x['max_ms']:.0f} ms | {x['requests']} | {x['errors']} |")
-    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}**.", ""]
+    slices = " / ".join(f"{b:.0f} vs {g:.0f}" for b, g in zip(r["bare"]["slices_rps"], r["gateway"]["slices_rps"]))
+    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}** (requests/s per slice, bare vs gateway: {slices}).", ""]
     lines += _accounting(r) + _e2e(r) + _memory(r) + _history(history)
     return "\n".join(lines) + "\n"
 
