@@ -35,7 +35,7 @@ from sqlalchemy import text  # noqa: E402
 from bench.ingestkit import checks, report  # noqa: E402
 from bench.ingestkit.corpus import signed_form, sender_pool, write_corpus  # noqa: E402
 from bench.ingestkit.load import PacedSender, run_wrk  # noqa: E402
-from bench.ingestkit.memory import RssSampler  # noqa: E402
+from bench.ingestkit.memory import RssSampler, children, cpu_seconds  # noqa: E402
 from bench.ingestkit.processes import (BARE_APP, GATEWAY_APP, ServerSettings, environment, free_port,  # noqa: E402
                                        gateway_cli, start_gunicorn, start_workers, stop)
 from bench.ingestkit.provider import TimedProvider  # noqa: E402
@@ -133,14 +133,33 @@ def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampl
     results: dict[str, list] = {"bare": [], "gateway": []}
     for name in urls:                                   # warm-up, not counted
         results[name + "-warm"] = [wrk(name, 2, "warm")]
+    cpu = {"bare": 0.0, "gateway": 0.0, "postgres": 0.0}
     loads["throughput before"] = os.getloadavg()[0]
     for n in range(args.rounds):
         for name in ("bare", "gateway"):
+            web, database = children(servers[name].pid), database_backends(env) if name == "gateway" else []
+            before = cpu_seconds(web), cpu_seconds(database)
             results[name].append(wrk(name, slice_seconds, f"s{n}"))
+            cpu[name] += cpu_seconds(web) - before[0]
+            cpu["postgres"] += cpu_seconds(database) - before[1]
     loads["throughput after"] = os.getloadavg()[0]
     stop(servers["bare"])
     refs = [ref for w in results["gateway-warm"] + results["gateway"] for ref in w["refs"]]
-    return summarise(results["bare"]), summarise(results["gateway"]), refs, servers["gateway"]
+    bare, gateway = summarise(results["bare"]), summarise(results["gateway"])
+    bare["cpu_ms_per_request"] = {"web": cpu["bare"] * 1000 / max(bare["requests"], 1)}
+    gateway["cpu_ms_per_request"] = {"web": cpu["gateway"] * 1000 / max(gateway["requests"], 1),
+                                     "postgres": cpu["postgres"] * 1000 / max(gateway["requests"], 1)}
+    return bare, gateway, refs, servers["gateway"]
+
+
+def database_backends(env: dict) -> list[int]:
+    """The PostgreSQL server processes serving the gateway's connections (not ours)."""
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        pids = list(connection.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
+    engine.dispose()
+    return pids
 
 
 # Requests signed in advance per second of load; more than either endpoint serves here.
@@ -225,7 +244,8 @@ def record_history(label: str, results: dict) -> list[dict]:
         history = [h for h in history if h["label"] != label] + [{
             "label": label, "date": results["date"], "bare_rps": results["bare"]["rps"], "gateway_rps": g["rps"],
             "ratio": results["ratio"], "p50_ms": g["p50_ms"], "p99_ms": g["p99_ms"],
-            "load": f"{results['load'].get('throughput before', 0):.1f}"}]
+            "load": f"{results['load'].get('throughput before', 0):.1f}",
+            "cpu": "{web:.1f} + {postgres:.1f} ms".format(**g["cpu_ms_per_request"])}]
         HISTORY.write_text(json.dumps(history, indent=2) + "\n")
     return history
 

@@ -54,3 +54,22 @@ def _expand(pids: list[int]) -> list[int]:
         except psutil.Error:
             pass
     return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time consumed so far by these processes (gone ones count 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []

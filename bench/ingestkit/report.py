@@ -67,7 +67,12 @@ def markdown(r: dict, history: list[dict]) -> str:
         lines.append(f"| {name} | {x['rps']:.0f} | {x['p50_ms']:.1f} ms | {x['p90_ms']:.1f} ms | {x['p99_ms']:.1f} ms "
                      f"| {x['max_ms']:.0f} ms | {x['requests']} | {x['errors']} |")
     slices = " / ".join(f"{b:.0f} vs {g:.0f}" for b, g in zip(r["bare"]["slices_rps"], r["gateway"]["slices_rps"]))
-    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}** (requests/s per slice, bare vs gateway: {slices}).", ""]
+    bare_cpu, gw_cpu = r["bare"]["cpu_ms_per_request"], r["gateway"]["cpu_ms_per_request"]
+    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}** (requests/s per slice, bare vs gateway: {slices}).", "",
+              f"CPU per request, which the machine's load does not change much: bare endpoint "
+              f"{bare_cpu['web']:.2f} ms in gunicorn; gateway {gw_cpu['web']:.2f} ms in gunicorn + "
+              f"{gw_cpu['postgres']:.2f} ms in its PostgreSQL server processes (Redis not counted: shared "
+              "with other users of the machine).", ""]
     lines += _accounting(r) + _e2e(r) + _memory(r) + _history(history)
     return "\n".join(lines) + "\n"
 
@@ -111,11 +116,11 @@ def _history(history: list[dict]) -> list[str]:
     if not history:
         return []
     lines = ["## Optimisation steps (same bench, same machine, one run each)", "",
-             "| step | bare req/s | gateway req/s | ratio | gateway p50 | gateway p99 | load |",
-             "|---|---|---|---|---|---|---|"]
+             "| step | bare req/s | gateway req/s | ratio | gateway p50 | gateway p99 | gateway CPU/request "
+             "(gunicorn + PostgreSQL) | load |", "|---|---|---|---|---|---|---|---|"]
     for h in history:
         lines.append(f"| {h['label']} | {h['bare_rps']:.0f} | {h['gateway_rps']:.0f} | {h['ratio']:.2f} "
-                     f"| {h['p50_ms']:.1f} ms | {h['p99_ms']:.1f} ms | {h.get('load', '')} |")
+                     f"| {h['p50_ms']:.1f} ms | {h['p99_ms']:.1f} ms | {h.get('cpu', '')} | {h.get('load', '')} |")
     return lines + [""]
 
 
