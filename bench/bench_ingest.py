@@ -35,7 +35,7 @@ from sqlalchemy import text  # noqa: E402
 from bench.ingestkit import checks, report  # noqa: E402
 from bench.ingestkit.corpus import signed_form, sender_pool, write_corpus  # noqa: E402
 from bench.ingestkit.load import PacedSender, run_wrk  # noqa: E402
-from bench.ingestkit.memory import RssSampler, children, cpu_seconds  # noqa: E402
+from bench.ingestkit.memory import RssSampler, children, cpu_seconds, cpu_used  # noqa: E402
 from bench.ingestkit.processes import (BARE_APP, GATEWAY_APP, ServerSettings, environment, free_port,  # noqa: E402
                                        gateway_cli, start_gunicorn, start_workers, stop)
 from bench.ingestkit.provider import TimedProvider  # noqa: E402
@@ -137,11 +137,11 @@ def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampl
     loads["throughput before"] = os.getloadavg()[0]
     for n in range(args.rounds):
         for name in ("bare", "gateway"):
-            web, database = children(servers[name].pid), database_backends(env) if name == "gateway" else []
-            before = cpu_seconds(web), cpu_seconds(database)
+            database = (lambda: database_backends(env)) if name == "gateway" else list
+            before = cpu_seconds(children(servers[name].pid)), cpu_seconds(database())
             results[name].append(wrk(name, slice_seconds, f"s{n}"))
-            cpu[name] += cpu_seconds(web) - before[0]
-            cpu["postgres"] += cpu_seconds(database) - before[1]
+            cpu[name] += cpu_used(before[0], cpu_seconds(children(servers[name].pid)))
+            cpu["postgres"] += cpu_used(before[1], cpu_seconds(database()))
     loads["throughput after"] = os.getloadavg()[0]
     stop(servers["bare"])
     refs = [ref for w in results["gateway-warm"] + results["gateway"] for ref in w["refs"]]

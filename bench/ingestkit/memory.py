@@ -56,16 +56,21 @@ def _expand(pids: list[int]) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time consumed so far by these processes (gone ones count 0)."""
-    total = 0.0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time consumed so far by each of these processes still alive."""
+    seconds = {}
     for pid in pids:
         try:
             times = psutil.Process(pid).cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system
-    return total
+        seconds[pid] = times.user + times.system
+    return seconds
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two snapshots by processes alive at the second one."""
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
 def children(pid: int) -> list[int]:

@@ -34,7 +34,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=5, max_overflow=10)
+    # pool_size above gunicorn's threads per process (gateway/gunicorn_conf.py): with fewer,
+    # every burst opened and closed "overflow" connections, a new server process each time.
+    engine = create_engine(url, pool_size=10, max_overflow=10)
     _ping_when_idle(engine)
     return engine
 
