@@ -23,11 +23,17 @@ def create_app(config: Config | Mapping | None = None, *, runtime: Runtime | Non
         runtime = build_runtime(config)
     install(runtime)
     from gateway.logs import configure_logging
+    from gateway.spool import Spool
     from gateway.web import register_blueprints
 
     configure_logging()
+    Spool.from_config(runtime.config).check_writable()   # no spool, no durability: refuse to start
     app = Flask(__name__)
     app.config.update(SECRET_KEY=runtime.config.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.extensions["gateway"] = runtime
     register_blueprints(app)
+    if runtime.config.trusted_proxy_hops:   # per-IP limits must see the provider, not the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.config.trusted_proxy_hops)
     return app

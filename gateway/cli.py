@@ -34,6 +34,7 @@ def _runtime():
 def serve(host: str, port: int, processes: int) -> None:
     """Run the web server. Without REDIS_URL: SQLite-ready, embedded queue and worker."""
     config = load_config()
+    _check_spool(config)
     if config.embedded:
         _serve_embedded(config, host, port)
     else:
@@ -109,6 +110,59 @@ def sweep(grace: int | None) -> None:
 
     result = run_sweep(_runtime(), grace_seconds=grace)
     click.echo(f"{result.reports} reports and {result.sends} messages waiting; {result.enqueued} enqueued")
+
+
+def _check_spool(config) -> None:
+    """Before gunicorn forks: a clear error here beats 'worker failed to boot' there."""
+    from gateway.spool import Spool
+
+    Spool.from_config(config).check_writable()
+
+
+@main.group()
+def spool() -> None:
+    """The disk spool where messages wait while the database is unreachable."""
+
+
+@spool.command("status")
+def spool_status() -> None:
+    """Entries waiting, their size and age, and entries set aside for a person to look at."""
+    from gateway.spool import Spool
+
+    stats = Spool.from_config(load_config()).stats()
+    click.echo(f"{stats.entries} waiting ({stats.bytes} bytes, oldest {stats.oldest_age_seconds:.0f} s); "
+               f"{stats.quarantined} quarantined")
+
+
+@spool.command("drain")
+def spool_drain() -> None:
+    """Replay the spooled entries into the database now (workers also do it periodically)."""
+    from gateway.durable import drain
+
+    result = drain(_runtime())
+    click.echo("another drain is running" if result.busy else
+               f"{result.replayed} replayed, {result.quarantined} quarantined, {result.remaining} waiting")
+    sys.exit(1 if result.remaining else 0)
+
+
+@main.command()
+@click.option("--release", "reference", default=None, help="release this held report for processing")
+def held(reference: str | None) -> None:
+    """Reports held by the per-number rate limit: list them, or release one."""
+    from gateway.store.reports import held_reports, release_held
+
+    runtime = _runtime()
+    if reference is None:
+        with runtime.transaction() as session:
+            for report in held_reports(session):
+                click.echo(f"{report.reference} {report.created_at:%Y-%m-%d %H:%M} {report.channel}")
+        return
+    with runtime.transaction() as session:
+        report_id = release_held(session, reference.upper(), runtime.now())
+    if report_id is None:
+        raise click.ClickException(f"no held report {reference}")
+    runtime.queues.enqueue_report(report_id)
+    click.echo(f"{reference.upper()} released")
 
 
 @main.command()

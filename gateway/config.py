@@ -48,6 +48,19 @@ class Config:
     sweep_interval_seconds: int = 60
     sweep_grace_seconds: int = 120   # a report this old and still unprocessed is re-enqueued
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Faults and hostile input (docs/reliability.md). None: <instance_dir>/spool.
+    spool_dir: Path | None = None
+    rate_limit_per_number: tuple[int, int] = (10, 600)         # reports, seconds; over it: held
+    rate_limit_auth_failures_per_ip: tuple[int, int] = (20, 60)  # failed authentications, seconds
+    trusted_proxy_hops: int = 0      # reverse proxies in front of us that set X-Forwarded-For
+    metrics_token: str = ""          # when set, /metrics wants "Authorization: Bearer <token>"
+    send_stuck_seconds: int = 300    # a message 'sending' this long: its worker died mid-send
+    worker_heartbeat_seconds: int = 10   # a worker silent for 3x this long is dead
+    database_connect_timeout: int = 5    # seconds; a webhook must answer before the provider gives up
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir if self.spool_dir is not None else self.instance_dir / "spool"
 
     @property
     def embedded(self) -> bool:
@@ -83,11 +96,50 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         at_api_base=env.get("AT_API_BASE", ""),
         production=production,
         instance_dir=instance_dir,
+        **_reliability_settings(env),
     )
     config = replace(config, **overrides)
     if production:
         _refuse_unsafe_production(config)
     return config
+
+
+def _reliability_settings(env: Mapping[str, str]) -> dict:
+    """Spool, limits, sweeper and worker timings (docs/reliability.md)."""
+    return dict(
+        spool_dir=Path(env["SPOOL_DIR"]) if env.get("SPOOL_DIR") else None,
+        rate_limit_per_number=_rate(env, "RATE_LIMIT_PER_NUMBER", (10, 600)),
+        rate_limit_auth_failures_per_ip=_rate(env, "RATE_LIMIT_AUTH_FAILURES_PER_IP", (20, 60)),
+        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+        metrics_token=env.get("METRICS_TOKEN", ""),
+        send_stuck_seconds=_int(env, "SEND_STUCK_SECONDS", 300),
+        worker_heartbeat_seconds=_int(env, "WORKER_HEARTBEAT_SECONDS", 10),
+        database_connect_timeout=_int(env, "DATABASE_CONNECT_TIMEOUT", 5),
+        sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", 60),
+        sweep_grace_seconds=_int(env, "SWEEP_GRACE_SECONDS", 120),
+    )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds or items, not {value!r}")
+    return int(value)
+
+
+def _rate(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """'COUNT/SECONDS', e.g. '10/600'; '0' turns the limit off."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if value == "0":
+        return (0, 1)
+    count, _, seconds = value.partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+        raise ConfigError(f"{name} must look like COUNT/SECONDS (e.g. 10/600), not {value!r}")
+    return (int(count), int(seconds))
 
 
 def _b64(value: str) -> bytes:

@@ -32,7 +32,7 @@ class ThreadWorker(SimpleWorker):
 
 
 class EmbeddedWorker(threading.Thread):
-    """Drains the queues, runs due scheduled jobs (send retries) and the periodic sweep."""
+    """Drains the queues, runs due scheduled jobs (send retries), the periodic sweep and spool drain."""
 
     def __init__(self, runtime, sweep, poll_seconds: float = 0.2):
         super().__init__(name="embedded-worker", daemon=True)
@@ -58,6 +58,7 @@ class EmbeddedWorker(threading.Thread):
                 worker.work(burst=True, logging_level="WARNING")
                 if tick % ticks_per_sweep == 0:
                     self._sweep()
+                    self._runtime.queues.enqueue_trends_tick(self._runtime.now())   # throttled inside the job
             except Exception:  # keep the thread alive; the error is logged, the sweeper retries
                 log.exception("embedded worker iteration failed")
             tick += 1
@@ -68,8 +69,13 @@ def start_embedded_worker(runtime) -> EmbeddedWorker | None:
     """Start the in-process worker when there is no Redis; None when real workers exist."""
     if not runtime.config.embedded:
         return None
+    from gateway.durable import drain_quietly
     from gateway.sweeper import sweep
 
-    worker = EmbeddedWorker(runtime, sweep=lambda: sweep(runtime))
+    def housekeeping() -> None:   # sweeps run between jobs here, so no started job can look abandoned
+        drain_quietly(runtime)
+        sweep(runtime)
+
+    worker = EmbeddedWorker(runtime, sweep=housekeeping)
     worker.start()
     return worker

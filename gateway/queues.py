@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.utils import parse_composite_key
 
 PROCESS_REPORT = "workers.jobs.process_report"
 SEND_MESSAGE = "workers.jobs.send_message"
+TRENDS_TICK = "workers.jobs.trends_tick"
 QUEUE_NAMES = ("sends", "reports", "bulk")
 RESULT_TTL = 300
 QUEUE_REGISTRATION_SECONDS = 60
 FAILURE_TTL = 7 * 24 * 3600
 _DEAD = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+HEARTBEAT_PREFIX = "gateway:worker-alive:"
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,14 @@ class Queues:
         queue = "bulk" if bulk else "sends"
         return self._enqueue(queue, SEND_MESSAGE, message_id, job_id=f"send-{message_id}-{attempt}",
                              delay_seconds=delay_seconds)
+
+    def enqueue_trends_tick(self, now: datetime) -> bool:
+        """The periodic trends job (spike check, due digests); it decides itself what is due.
+
+        One job id, so ticks from several workers queue it once; the argument (the minute it was
+        asked for) only shows in RQ's job list.
+        """
+        return self._enqueue("reports", TRENDS_TICK, int(now.timestamp()) // 60, job_id="trends-tick")
 
     def depth(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.by_name.items()}
@@ -99,3 +110,38 @@ class Queues:
             job.delete()
         queue.enqueue(function, arg, **options)
         return True
+
+    def beat(self, worker_name: str, ttl_seconds: int) -> None:
+        """A worker's sign of life; it lapses ttl_seconds after the worker stops (SIGKILL, OOM, power)."""
+        self.connection.set(HEARTBEAT_PREFIX + worker_name, "1", ex=ttl_seconds)
+
+    def recover_abandoned(self) -> list[str]:
+        """Fail the started jobs whose worker stopped beating, so that enqueueing them again runs them.
+
+        RQ would find them itself only after the job's timeout plus a minute, via the started
+        registry's expiry; we expire those entries now and let RQ's own cleanup mark them failed.
+        The next sweep enqueues the job id again (_revive_if_dead) and its idempotent run picks
+        up where the database says it stands.
+        """
+        recovered = []
+        for queue in self.all():
+            registry = queue.started_job_registry
+            dead = [entry for entry in self.connection.zrange(registry.key, 0, -1) if not self._alive(entry)]
+            if dead:
+                self.connection.zadd(registry.key, {entry: 0 for entry in dead}, xx=True)
+                registry.cleanup()
+                recovered += [_job_id(entry) for entry in dead]
+        if recovered:
+            log.warning("abandoned jobs failed for re-run", extra={"jobs": len(recovered)})
+        return recovered
+
+    def _alive(self, entry: bytes) -> bool:
+        try:
+            job = Job.fetch(_job_id(entry), connection=self.connection)
+        except NoSuchJobError:
+            return False
+        return bool(job.worker_name) and bool(self.connection.exists(HEARTBEAT_PREFIX + job.worker_name))
+
+
+def _job_id(entry: bytes | str) -> str:
+    return parse_composite_key(entry.decode() if isinstance(entry, bytes) else entry)[0]

@@ -71,7 +71,7 @@ def redis_from_url(url: str) -> Redis:
 def build_runtime(config: Config | None = None, *, redis: Redis | None = None,
                   clock: Callable[[], datetime] = utcnow) -> Runtime:
     config = config or load_config()
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, config.database_connect_timeout)
     redis = redis if redis is not None else connect_redis(config)
     return Runtime(config=config, engine=engine, sessions=make_session_factory(engine), redis=redis,
                    queues=Queues(redis), pseudonymiser=Pseudonymiser(config.pseudonym_key, config.number_key),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from gateway.runtime import current
 from workers import pipeline, sending
+from workers.trends import run as trends
 
 
 def process_report(report_id: int) -> int:
@@ -15,3 +16,8 @@ def process_report(report_id: int) -> int:
 
 def send_message(message_id: int) -> str:
     return sending.send_message(current(), message_id)
+
+
+def trends_tick(asked_minute: int) -> str:
+    """The periodic trends job: the spike check and any weekly digest that is due."""
+    return trends.tick(current())

@@ -10,20 +10,23 @@ import logging
 from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
 from gateway.runtime import Runtime
-from gateway.store.outbound import SendTask, claim_for_send, record_failure, record_retry, record_sent
+from gateway.store.outbound import SendTask, claim_for_send, claim_stuck, record_failure, record_retry, record_sent
 
 log = logging.getLogger(__name__)
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
     with runtime.transaction() as session:
-        task = claim_for_send(session, message_id, runtime.now())
+        task = claim_for_send(session, message_id, runtime.now()) or \
+            claim_stuck(session, message_id, runtime.now(), runtime.config.send_stuck_seconds)
     if task is None:
         return "skipped"
     recipient = _recipient(runtime, task)
     if recipient is None:
         _fail(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
         return "failed"
+    if task.uncertain_since and _found_at_provider(runtime, task, recipient):
+        return "reconciled"
     try:
         result = runtime.sender(task.provider).send(OutboundSms(to=recipient, body=task.body))
     except ProviderError as error:
@@ -36,6 +39,26 @@ def send_message(runtime: Runtime, message_id: int) -> str:
                     status=result.status, segments=result.segments, now=runtime.now())
     log.info("message sent", extra={"message_id": task.message_id, "provider": task.provider})
     return "sent"
+
+
+def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str) -> bool:
+    """A worker died between claiming this message and recording the send: did the provider take it?
+
+    Asked of providers that can tell (Twilio lists what was sent); when one cannot, or the
+    question fails, the message is sent again: an alert twice is better than an alert lost.
+    """
+    lookup = getattr(runtime.sender(task.provider), "find_sent", None)
+    try:
+        found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
+    except ProviderError:
+        found = None
+    if found is None:
+        return False
+    with runtime.transaction() as session:
+        record_sent(session, task.message_id, provider_message_id=found.provider_message_id,
+                    status=found.status, segments=found.segments, now=runtime.now())
+    log.info("send found at provider", extra={"message_id": task.message_id, "provider": task.provider})
+    return True
 
 
 def _recipient(runtime: Runtime, task: SendTask) -> str | None:

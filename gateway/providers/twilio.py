@@ -6,6 +6,7 @@ shared/reference/protocols.md §1.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Mapping
 
 import requests
@@ -23,6 +24,8 @@ NAME = "twilio"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_BODY = 1600            # Twilio's own limit for Body
 SEND_TIMEOUT_SECONDS = 10  # TwilioHttpClient's default is no timeout at all
+LOOKUP_LIMIT = 20          # recent messages to one number searched after a worker died mid-send
+CLOCK_SKEW = timedelta(minutes=2)   # our clock against Twilio's
 
 # Twilio's MessageStatus values mapped to ours (protocols.md §1.6).
 STATUS_MAP = {
@@ -68,10 +71,11 @@ def parse_status(form: Mapping[str, str]) -> DeliveryStatus:
     """Example payload: MessageSid=SM…&MessageStatus=delivered[&ErrorCode=30003]"""
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if not sid or len(sid) > 64 or raw not in STATUS_MAP:
+    if not sid or len(sid) > 64 or not sid.isalnum() or raw not in STATUS_MAP:
         raise MalformedPayload("MessageSid or MessageStatus missing or unknown")
+    code = form.get("ErrorCode") or ""
     return DeliveryStatus(provider=NAME, provider_message_id=sid, status=STATUS_MAP[raw],
-                          error_code=(form.get("ErrorCode") or None), raw_status=raw)
+                          error_code=code if code.isalnum() and len(code) <= 32 else None, raw_status=raw)
 
 
 def render_reply(text: str | None) -> tuple[str, str]:
@@ -104,9 +108,32 @@ class TwilioSender:
             # A read timeout may mean Twilio did send it; an alert sent twice is better
             # than an alert lost, so timeouts are retried like refused connections.
             raise ProviderError(f"connection error: {type(exc).__name__}", retryable=True) from exc
-        segments = int(created.num_segments) if str(created.num_segments or "").isdigit() else None
-        return SendResult(provider_message_id=created.sid, status=STATUS_MAP.get(created.status, "sent"),
-                          segments=segments)
+        return _result(created)
+
+
+    def find_sent(self, message: OutboundSms, since: datetime) -> SendResult | None:
+        """The same text to the same number created since `since`, if Twilio has one.
+
+        Used after a worker died mid-send. Twilio lists the newest first; DateSent is empty
+        until a message leaves, so the time is checked here on DateCreated.
+        """
+        since = (since if since.tzinfo else since.replace(tzinfo=timezone.utc)) - CLOCK_SKEW
+        try:
+            recent = self._client.messages.list(to=message.to, from_=self._from, limit=LOOKUP_LIMIT)
+        except TwilioRestException as exc:
+            raise _classify_rest_error(exc) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ProviderError(f"connection error: {type(exc).__name__}", retryable=True) from exc
+        for sent in recent:
+            if sent.body == message.body and (sent.date_created is None or sent.date_created >= since):
+                return _result(sent)
+        return None
+
+
+def _result(message) -> SendResult:
+    segments = int(message.num_segments) if str(message.num_segments or "").isdigit() else None
+    return SendResult(provider_message_id=message.sid, status=STATUS_MAP.get(message.status, "sent"),
+                      segments=segments)
 
 
 def _classify_rest_error(exc: TwilioRestException) -> ProviderError:

@@ -10,7 +10,8 @@ from typing import Callable, Iterator, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,7 +28,7 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: int = 5) -> Engine:
     url = sqlalchemy_url(url)
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
@@ -36,7 +37,9 @@ def make_engine(url: str) -> Engine:
         return engine
     # pool_size above gunicorn's threads per process (gateway/gunicorn_conf.py): with fewer,
     # every burst opened and closed "overflow" connections, a new server process each time.
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    # connect_timeout: libpq waits forever by default, and a webhook must answer (or spool)
+    # before the provider gives up on it (Twilio: 15 s).
+    engine = create_engine(url, pool_size=10, max_overflow=10, connect_args={"connect_timeout": connect_timeout})
     _ping_when_idle(engine)
     return engine
 
@@ -49,7 +52,8 @@ def _ping_when_idle(engine: Engine) -> None:
 
     pool_pre_ping costs a round trip on every checkout, one in eight of the webhook's.
     A connection in steady use needs no ping: if the server went away meanwhile, the
-    statement fails, SQLAlchemy sees a disconnect and invalidates the whole pool.
+    statement fails, SQLAlchemy sees a disconnect and invalidates the whole pool, and the
+    request is spooled (is_unavailable) instead of stored at once: durable either way.
     """
     @event.listens_for(engine, "checkin")
     def _idle_from(_dbapi_connection, record) -> None:
@@ -64,6 +68,16 @@ def _ping_when_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("connection lost while idle in the pool") from exc
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database could not be reached or dropped the connection.
+
+    Not for errors about the data (integrity, bad values): those would fail again on replay.
+    """
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeoutError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

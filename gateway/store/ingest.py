@@ -29,6 +29,8 @@ class NewReport:
     channel: str                 # sms | ussd
     body: str
     details: dict = field(default_factory=dict)
+    reference: str | None = None     # drawn before a spool write, so the replay keeps the receipt's code
+    status: str = "received"         # or "held": over the sender's rate limit, kept for staff
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,12 @@ def _message_insert(insert):
 
 
 def _insert_report(session: Session, reporter: Reporter, new: NewReport, now: datetime) -> tuple[int, str]:
-    row = {"channel": new.channel, "reporter_id": reporter.id, "language": reporter.language, "text": new.body,
-           "details": new.details, "places": [], "status": "received", "created_at": now, "updated_at": now}
-    for _ in range(_REFERENCE_ATTEMPTS):
-        reference = new_reference()
+    row = {"channel": new.channel, "reporter_id": reporter.id, "language": reporter.language,
+           "text": storable(new.body), "details": new.details, "places": [], "status": new.status,
+           "created_at": now, "updated_at": now}
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        # The pre-drawn code first (the reporter may already hold it); a fresh one on collision.
+        reference = new.reference if attempt == 0 and new.reference else new_reference()
         report_id = session.connection().execute(_report_insert(session), {**row, "reference": reference}).scalar()
         if report_id is not None:
             return report_id, reference
@@ -86,9 +90,14 @@ def _insert_message(session: Session, reporter: Reporter, new: NewReport, report
     inserted = session.connection().execute(_message_insert(session), {
         "direction": "in", "channel": new.channel, "provider": new.provider,
         "provider_message_id": new.provider_message_id, "kind": "report", "reporter_id": reporter.id,
-        "report_id": report_id, "body": new.body, "status": "received", "attempts": 0,
+        "report_id": report_id, "body": storable(new.body), "status": "received", "attempts": 0,
         "created_at": now, "updated_at": now})
     return inserted.scalar() is not None
+
+
+def storable(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; some gateways send one (GSM 0x00 is '@'). Keep the rest."""
+    return text.replace("\x00", "\ufffd")
 
 
 def _duplicate_of(session: Session, new: NewReport) -> Ingested:

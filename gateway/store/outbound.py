@@ -5,7 +5,7 @@ provider call: claim (queued -> sending), call the provider, record the outcome.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -29,6 +29,8 @@ class SendTask:
     coordinator_phone: str | None
     reporter_number_encrypted: str | None
     attempts: int
+    # Set when a worker died mid-send: the provider may or may not have the message since then.
+    uncertain_since: datetime | None = None
 
 
 def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now: datetime,
@@ -49,11 +51,36 @@ def _outbound_insert(insert):
 
 def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask | None:
     """Move a queued message to 'sending'; None if another run already has it or it is done."""
+    # A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
     claimed = session.execute(
-        update(Message).where(Message.id == message_id, Message.status == "queued")
+        update(Message).where(Message.id == message_id, Message.status == "queued",
+                              Message.provider_message_id.is_(None))
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now))
     if claimed.rowcount != 1:
         return None
+    return _send_task(session, message_id)
+
+
+def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds: int) -> SendTask | None:
+    """Take over a message left 'sending' longer than stuck_seconds by a worker that died.
+
+    The old claim's time is kept in `uncertain_since`: the provider may have accepted the
+    message after it, and the caller asks the provider before sending again.
+    """
+    since = session.scalar(select(Message.updated_at).where(
+        Message.id == message_id, Message.status == "sending",
+        Message.updated_at <= now - timedelta(seconds=stuck_seconds)))
+    if since is None:
+        return None
+    claimed = session.execute(      # compare-and-set: only one sweeper-driven run takes it over
+        update(Message).where(Message.id == message_id, Message.status == "sending", Message.updated_at == since)
+        .values(attempts=Message.attempts + 1, updated_at=now))
+    if claimed.rowcount != 1:
+        return None
+    return replace(_send_task(session, message_id), uncertain_since=since)
+
+
+def _send_task(session: Session, message_id: int) -> SendTask:
     message = session.get(Message, message_id)
     phone = session.scalar(select(Coordinator.phone).where(Coordinator.id == message.coordinator_id)) \
         if message.coordinator_id else None
@@ -103,5 +130,14 @@ def stale_queued_ids(session: Session, now: datetime, grace_seconds: int, limit:
     """Outbound messages queued for longer than the grace period: their job may be lost."""
     older_than = now - timedelta(seconds=grace_seconds)
     return list(session.scalars(select(Message.id).where(
-        Message.direction == "out", Message.status == "queued", Message.updated_at <= older_than)
+        Message.direction == "out", Message.status == "queued", Message.provider_message_id.is_(None),
+        Message.updated_at <= older_than)
+        .order_by(Message.id).limit(limit)))
+
+
+def stuck_sending_ids(session: Session, now: datetime, stuck_seconds: int, limit: int = 1000) -> list[int]:
+    """Outbound messages claimed for sending longer ago than any send can take."""
+    older_than = now - timedelta(seconds=stuck_seconds)
+    return list(session.scalars(select(Message.id).where(
+        Message.direction == "out", Message.status == "sending", Message.updated_at <= older_than)
         .order_by(Message.id).limit(limit)))

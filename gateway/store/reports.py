@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 from gateway.store.models import Report
 
 UNPROCESSED = "received"
+# Every state in which a report waits for a job; the sweeper re-enqueues reports left in one.
+# The pipeline moves a report out of 'received' in a single transaction, so there is no
+# half-processed state today; a stage added later that commits on its own adds its state here.
+WAITING_FOR_JOB = (UNPROCESSED,)
 
 
 def get_report(session: Session, report_id: int) -> Report | None:
@@ -20,9 +24,10 @@ def get_by_reference(session: Session, reference: str) -> Report | None:
 
 
 def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 1000) -> list[int]:
-    """Reports still waiting for the pipeline (their job was lost, or never enqueued)."""
+    """Reports still waiting for a job (it was lost, or never enqueued). By creation time: a
+    stage that commits on its own should also bump updated_at and be swept by that."""
     return list(session.scalars(
-        select(Report.id).where(Report.status == UNPROCESSED, Report.created_at <= older_than)
+        select(Report.id).where(Report.status.in_(WAITING_FOR_JOB), Report.created_at <= older_than)
         .order_by(Report.id).limit(limit)))
 
 
@@ -36,3 +41,20 @@ def lock_unprocessed(session: Session, report_id: int) -> Report | None:
 
 def cutoff(now: datetime, seconds: int) -> datetime:
     return now - timedelta(seconds=seconds)
+
+
+HELD = "held"     # over the sender's rate limit: kept, shown to staff, processed when released
+
+
+def held_reports(session: Session, limit: int = 200) -> list[Report]:
+    return list(session.scalars(select(Report).where(Report.status == HELD).order_by(Report.id).limit(limit)))
+
+
+def release_held(session: Session, reference: str, now: datetime) -> int | None:
+    """Move a held report back to 'received' (the caller enqueues it); its id, or None."""
+    report = session.scalar(select(Report).where(Report.reference == reference, Report.status == HELD))
+    if report is None:
+        return None
+    report.status = UNPROCESSED
+    report.updated_at = now
+    return report.id

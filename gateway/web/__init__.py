@@ -11,8 +11,10 @@ def runtime() -> Runtime:
 
 
 def register_blueprints(app: Flask) -> None:
-    from gateway.web import health, webhooks
+    from gateway.web import guard, health, metrics, webhooks
 
     app.register_blueprint(webhooks.blueprint, url_prefix="/webhooks")
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    guard.install(app)
     app.register_error_handler(413, lambda _e: ("request too large\n", 413, {"Content-Type": "text/plain"}))

@@ -5,11 +5,11 @@ import logging
 
 from flask import Blueprint, Response, request
 
-from gateway.errors import BadSignature, MalformedPayload
-from gateway.intake import receive_sms
+from gateway.durable import receive_delivery_status_durably, receive_sms_durably
+from gateway.errors import MalformedPayload
 from gateway.providers import twilio
-from gateway.store.outbound import apply_delivery_status
 from gateway.web import runtime
+from gateway.web.guard import authenticate
 
 blueprint = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -29,13 +29,9 @@ def _plain(text: str, status: int) -> Response:
 
 
 def _verify_twilio() -> Response | None:
-    try:
-        twilio.verify(public_url(), request.form, request.headers.get(twilio.SIGNATURE_HEADER),
-                      runtime().config.twilio_auth_token)
-    except BadSignature:
-        log.warning("rejected webhook", extra={"provider": "twilio", "reason": "bad signature"})
-        return _plain("invalid signature", 403)
-    return None
+    return authenticate("twilio", lambda: twilio.verify(
+        public_url(), request.form, request.headers.get(twilio.SIGNATURE_HEADER),
+        runtime().config.twilio_auth_token))
 
 
 @blueprint.post("/twilio/sms")
@@ -50,7 +46,7 @@ def twilio_sms():
     if refused:
         return refused
     try:
-        receipt = receive_sms(runtime(), twilio.parse_inbound(request.form))
+        receipt = receive_sms_durably(runtime(), twilio.parse_inbound(request.form))
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
     body, mimetype = twilio.render_reply(receipt.reply)
@@ -71,11 +67,7 @@ def twilio_status():
         status = twilio.parse_status(request.form)
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
-    rt = runtime()
-    with rt.transaction() as session:
-        known = apply_delivery_status(session, status.provider, status.provider_message_id,
-                                      status.status, status.error_code, rt.now())
-    if not known:
+    if receive_delivery_status_durably(runtime(), status) is False:
         log.info("status for unknown message", extra={"provider": "twilio"})
     body, mimetype = twilio.render_reply(None)
     return Response(body, mimetype=mimetype)

@@ -9,6 +9,8 @@ import json
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -93,3 +95,30 @@ def twilio_created(request: Received) -> ScriptedResponse:
 
 def twilio_error(status: int, code: int) -> ScriptedResponse:
     return ScriptedResponse(status, {"code": code, "message": "scripted error", "status": status})
+
+
+class TwilioLedger:
+    """A Twilio that remembers what it accepted: POST creates, GET Messages.json lists (newest first).
+
+    Use as the default responder: FakeProviderServer(TwilioLedger()).
+    """
+
+    def __init__(self, clock=None):
+        self.created: list[dict] = []
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Received) -> ScriptedResponse:
+        if request.method == "GET":
+            return self._list(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.path).query)))
+        reply = twilio_created(request)
+        with self._lock:
+            self.created.append(dict(reply.body, date_created=format_datetime(self._clock())))
+        return reply
+
+    def _list(self, query: dict) -> ScriptedResponse:
+        with self._lock:
+            found = [m for m in reversed(self.created) if m["to"] == query.get("To")]
+        return ScriptedResponse(200, {"messages": found, "end": len(found), "page": 0, "page_size": 50,
+                                      "start": 0, "next_page_uri": None, "previous_page_uri": None,
+                                      "first_page_uri": None, "uri": "/Messages.json"})

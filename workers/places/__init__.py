@@ -1,67 +1,55 @@
-"""Recognise Malian regions and cercles named in a report (gazetteer in workers/data/).
+"""Recognise Mali place names in report text and resolve them to 2015 OCHA P-codes.
 
-A first, thin recogniser: folded single- and two-word names of regions and cercles.
-Issue 4 extends it to communes and settlements, variants and ambiguity.
+    >>> recognise_places("attaque pres de Boni ce matin").places[0].cercle_pcode
+    'ML0506'
 """
 from __future__ import annotations
 
-import csv
+import gc
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-from workers.text import words
+from .gazetteer import load_named_places, load_stopwords
+from .index import PlaceIndex
+from .model import Place, PlaceResult
+from .recogniser import find_mentions, phrase_markers
+from .resolve import resolve
 
-GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "mali_gazetteer.csv"
-LEVEL_ORDER = {"settlement": 0, "quartier": 1, "commune": 2, "cercle": 3, "district": 4, "region": 5}
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    level: str
-    pcode: str
-    region_pcode: str | None
-    cercle_pcode: str | None
-    commune_pcode: str | None
+__all__ = ["Gazetteer", "Place", "PlaceResult", "default_gazetteer", "recognise_places"]
 
 
 @dataclass(frozen=True)
-class PlaceResult:
-    places: tuple[Place, ...]
-    ambiguous: tuple[tuple[str, tuple[Place, ...]], ...]
+class Gazetteer:
+    index: PlaceIndex
+    stop: frozenset[tuple[str, ...]]
+    size: int  # number of named places indexed
+
+    @classmethod
+    def load(cls, include_settlements: bool = True) -> Gazetteer:
+        named = load_named_places(include_settlements)
+        stop = load_stopwords() | _classifier_vocabulary()
+        gazetteer = cls(PlaceIndex.build(named), stop | phrase_markers(stop), len(named))
+        # The index is ~100k long-lived objects; without this every full garbage collection
+        # walks them all, which made recognition several times slower with settlements loaded.
+        gc.freeze()
+        return gazetteer
+
+    def recognise(self, text: str, hint_pcode: str | None = None) -> PlaceResult:
+        return resolve(find_mentions(text, self.index, self.stop), hint_pcode)
+
+
+def _classifier_vocabulary() -> frozenset[tuple[str, ...]]:
+    # Words the classifier knows ("attaque", "faga" = kill) are report words, not villages.
+    from workers.classification.lexicon import single_words
+    return frozenset((word,) for word in single_words())
 
 
 @lru_cache(maxsize=1)
-def default_gazetteer() -> dict[str, Place]:
-    index: dict[str, Place] = {}
-    with GAZETTEER.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["level"] not in ("region", "district", "cercle") or not row["pcode"]:
-                continue
-            place = _place(row)
-            for name in {row["name"], row["name_ascii"], *filter(None, row["variants"].split("|"))}:
-                key = " ".join(words(name))
-                known = index.get(key)   # Kayes is a region and a cercle: keep the more specific
-                if known is None or LEVEL_ORDER[place.level] < LEVEL_ORDER[known.level]:
-                    index[key] = place
-    return index
-
-
-def _place(row: dict) -> Place:
-    pcode = row["pcode"]
-    return Place(name=row["name"], level=row["level"], pcode=pcode, region_pcode=pcode[:4],
-                 cercle_pcode=pcode[:6] if len(pcode) >= 6 else None, commune_pcode=None)
+def default_gazetteer() -> Gazetteer:
+    """All admin units and settlements, loaded once per process (about a second)."""
+    return Gazetteer.load(include_settlements=True)
 
 
 def recognise_places(text: str, hint_pcode: str | None = None) -> PlaceResult:
-    index = default_gazetteer()
-    tokens = words(text)
-    found: dict[str, Place] = {}
-    for size in (2, 1):
-        for start in range(len(tokens) - size + 1):
-            place = index.get(" ".join(tokens[start:start + size]))
-            if place:
-                found.setdefault(place.pcode, place)
-    ordered = sorted(found.values(), key=lambda p: (LEVEL_ORDER[p.level], p.pcode))
-    return PlaceResult(places=tuple(ordered), ambiguous=())
+    """Places named in `text`, most specific first; hint_pcode = the reporter's last known area."""
+    return default_gazetteer().recognise(text, hint_pcode)

@@ -1,0 +1,170 @@
+"""Durable intake: store now, or spool to disk when the database is down and replay later.
+
+The same function stores a message live and replays it from the spool, so a replay does
+exactly what the request would have done. Each kind of spooled entry names that function:
+
+    @replayer("sms")                                    # payload -> stored, idempotently
+    def _store_sms(runtime, payload): ...
+    store_or_spool(runtime, "sms", key="twilio:SM123", payload={...})
+
+The Africa's Talking SMS webhook needs only `receive_sms_durably(runtime(), inbound)`;
+a USSD report can register its own kind (e.g. "ussd_report", keyed by session id) whose
+payload carries a reference drawn with gateway.refcodes.new_reference().
+Replays are idempotent because every stored message is unique on (provider, provider id).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from gateway import limits, metrics
+from gateway.domain import DeliveryStatus, InboundSms
+from gateway.errors import MalformedPayload
+from gateway.intake import Receipt, receive_sms
+from gateway.phone import normalise_number
+from gateway.receipts import receipt_text
+from gateway.refcodes import new_reference
+from gateway.runtime import Runtime
+from gateway.spool import Spool, UnreadableEntry
+from gateway.store.db import is_unavailable
+from gateway.store.outbound import apply_delivery_status
+
+log = logging.getLogger(__name__)
+Replayer = Callable[[Runtime, dict], Any]
+REPLAYERS: dict[str, Replayer] = {}
+
+
+def replayer(kind: str) -> Callable[[Replayer], Replayer]:
+    def register(function: Replayer) -> Replayer:
+        REPLAYERS[kind] = function
+        return function
+    return register
+
+
+@dataclass(frozen=True)
+class Stored:
+    result: Any              # what the replayer returned; None when spooled
+    payload: dict            # the payload stored or spooled (a spooled retry returns the first one)
+    spooled: bool
+
+
+def store_or_spool(runtime: Runtime, kind: str, key: str, payload: dict) -> Stored:
+    """Store through the kind's replayer; if the database is unreachable, spool the payload.
+
+    Raises SpoolUnavailable when neither works: the caller must not acknowledge then.
+    """
+    try:
+        return Stored(REPLAYERS[kind](runtime, payload), payload, spooled=False)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+    kept = Spool.from_config(runtime.config).put(kind, key, payload)
+    log.warning("database unreachable; spooled", extra={"kind": kind})
+    return Stored(None, kept, spooled=True)
+
+
+def receive_sms_durably(runtime: Runtime, inbound: InboundSms) -> Receipt:
+    """receive_sms, with a rate-limit flag and the spool when the database is down."""
+    number = normalise_number(inbound.sender, runtime.config.phone_region)
+    if len(inbound.provider_message_id) > 64:
+        raise MalformedPayload("provider message id longer than 64 characters")
+    held = limits.hit(runtime.redis, "number", runtime.pseudonymiser.pseudonym(number),
+                      runtime.config.rate_limit_per_number)
+    payload = {"inbound": _inbound_fields(inbound), "reference": new_reference(), "held": held}
+    stored = store_or_spool(runtime, "sms", f"{inbound.provider}:{inbound.provider_message_id}", payload)
+    outcome = "spooled" if stored.spooled else "duplicate" if stored.result.duplicate else "stored"
+    metrics.record(runtime.redis, "webhook_messages", provider=inbound.provider, channel="sms",
+                   outcome="held" if held and outcome == "stored" else outcome)
+    if stored.spooled:
+        reference = stored.payload["reference"]
+        return Receipt(reply=receipt_text(reference, runtime.config.default_language),
+                       reference=reference, duplicate=False)
+    return stored.result
+
+
+def receive_delivery_status_durably(runtime: Runtime, status: DeliveryStatus) -> bool | None:
+    """Apply a delivery callback, or spool it; False when the message is unknown, None when spooled."""
+    payload = {"provider": status.provider, "provider_message_id": status.provider_message_id,
+               "status": status.status, "error_code": status.error_code}
+    key = f"{status.provider}:{status.provider_message_id}:{status.raw_status or status.status}"
+    return store_or_spool(runtime, "delivery_status", key, payload).result
+
+
+def _inbound_fields(inbound: InboundSms) -> dict:
+    fields = asdict(inbound)
+    fields.pop("received_at", None)        # not JSON; the report's time is when it is stored
+    return fields
+
+
+@replayer("sms")
+def _store_sms(runtime: Runtime, payload: dict) -> Receipt:
+    return receive_sms(runtime, InboundSms(**payload["inbound"]), reference=payload["reference"],
+                       hold=payload.get("held", False))
+
+
+@replayer("delivery_status")
+def _store_delivery_status(runtime: Runtime, payload: dict) -> bool:
+    """payload: provider, provider_message_id, status, error_code. False: unknown message."""
+    with runtime.transaction() as session:
+        return apply_delivery_status(session, payload["provider"], payload["provider_message_id"],
+                                     payload["status"], payload.get("error_code"), runtime.now())
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    replayed: int = 0
+    quarantined: int = 0
+    remaining: int = 0
+    busy: bool = False        # another drainer on this host holds the lock
+
+
+def drain(runtime: Runtime, limit: int | None = None) -> DrainResult:
+    """Replay spooled entries, oldest first; stop at the first sign the database is still down.
+
+    An entry is deleted only after its replay committed. One that fails for any other reason
+    is quarantined (kept, never deleted) so it cannot block the ones behind it.
+    """
+    spool = Spool.from_config(runtime.config)
+    if not spool.directory.is_dir():
+        return DrainResult()
+    with spool.drain_lock() as acquired:
+        if not acquired:
+            return DrainResult(busy=True)
+        spool.remove_stale_tmp()
+        replayed = quarantined = 0
+        for name in spool.names()[:limit]:
+            outcome = _replay_one(runtime, spool, name)
+            if outcome == "unavailable":
+                return DrainResult(replayed, quarantined, remaining=len(spool.names()))
+            replayed += outcome == "replayed"
+            quarantined += outcome == "quarantined"
+    if replayed or quarantined:
+        log.info("spool drained", extra={"replayed": replayed, "quarantined": quarantined})
+    return DrainResult(replayed, quarantined, remaining=len(spool.names()))
+
+
+def _replay_one(runtime: Runtime, spool: Spool, name: str) -> str:
+    try:
+        entry = spool.read(name)
+        REPLAYERS[entry.kind](runtime, entry.payload)
+    except FileNotFoundError:
+        return "gone"
+    except Exception as exc:
+        if is_unavailable(exc):
+            return "unavailable"
+        reason = "unreadable" if isinstance(exc, UnreadableEntry) else type(exc).__name__
+        log.error("spool entry quarantined", extra={"entry": name, "reason": reason})
+        spool.quarantine(name)
+        return "quarantined"
+    spool.remove(name)
+    metrics.record(runtime.redis, "spool_replays", kind=entry.kind)
+    return "replayed"
+
+
+def drain_quietly(runtime: Runtime) -> None:
+    """For periodic loops: a failed drain is logged and retried next time."""
+    try:
+        drain(runtime)
+    except Exception:
+        log.exception("spool drain failed")

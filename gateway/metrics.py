@@ -1,0 +1,140 @@
+"""Metrics in Prometheus text format, built at scrape time.
+
+Why not prometheus_client's multiprocess mode: the web runs as several gunicorn processes
+and the workers as separate processes, possibly on other hosts; a multiprocess directory
+only sees one host's processes and needs cleaning on every restart. Instead:
+- what the database knows (messages received, reports by status, sends by status) is
+  counted from the database when scraped — always right, whichever process answers;
+- queue depth and failed jobs come from Redis (RQ's own queues and registries);
+- events that leave no row (webhook outcomes, job failures) are counters in one Redis
+  hash, shared by every process; if Redis is flushed they restart from zero, which
+  Prometheus's rate() treats as a counter reset;
+- the spool is this host's disk: scrape each web host directly, not through a balancer.
+A dependency that is down makes its series disappear and `gateway_dependency_up` 0;
+the scrape itself always answers.
+"""
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+EVENTS_KEY = "gateway:metrics:events"
+EVENTS = {   # event name -> (help, label names)
+    "webhook_requests": ("Webhook requests refused before storage, by reason.", ("provider", "outcome")),
+    "webhook_messages": ("Inbound messages taken by a webhook, by outcome (stored, duplicate, "
+                         "held, spooled).", ("provider", "channel", "outcome")),
+    "job_failures": ("Jobs that raised or were abandoned by a dead worker.", ("function", "reason")),
+    "spool_replays": ("Spooled entries replayed into the database.", ("kind",)),
+}
+
+
+def record(redis: Redis, event: str, **labels: str) -> None:
+    """Add one to an event counter; best effort (a metric never fails a request)."""
+    field = event + "|" + ",".join(f"{key}={labels[key]}" for key in EVENTS[event][1])
+    try:
+        redis.hincrby(EVENTS_KEY, field, 1)
+    except RedisError:
+        pass
+
+
+def render(runtime) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Collector(runtime))
+    return generate_latest(registry)
+
+
+class _Collector:
+    def __init__(self, runtime):
+        self._runtime = runtime
+
+    def collect(self):
+        database = list(_database_families(self._runtime))
+        redis = list(_redis_families(self._runtime))
+        up = GaugeMetricFamily("gateway_dependency_up", "1 when the dependency answered this scrape.",
+                               labels=["dependency"])
+        up.add_metric(["database"], 1 if database else 0)
+        up.add_metric(["redis"], 1 if redis else 0)
+        yield up
+        yield from database
+        yield from redis
+        yield from _spool_families(self._runtime)
+
+
+def _database_families(runtime):
+    from gateway.store.db import is_unavailable
+    from gateway.store.stats import inbound_counts, outbound_counts, report_counts
+
+    try:
+        with runtime.transaction() as session:
+            inbound, outbound, reports = inbound_counts(session), outbound_counts(session), report_counts(session)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        return []
+    received = CounterMetricFamily("gateway_messages_received", "Inbound messages stored.",
+                                   labels=["provider", "channel"])
+    sends = GaugeMetricFamily("gateway_outbound_messages", "Outbound messages by kind and status.",
+                              labels=["kind", "status"])
+    by_status = GaugeMetricFamily("gateway_reports", "Reports by status.", labels=["status"])
+    for provider, channel, count in inbound:
+        received.add_metric([provider, channel], count)
+    for kind, status, count in outbound:
+        sends.add_metric([kind, status], count)
+    for status, count in reports:
+        by_status.add_metric([status], count)
+    return [received, sends, by_status]
+
+
+def _redis_families(runtime):
+    try:
+        queues = runtime.queues.all()
+        depth = GaugeMetricFamily("gateway_queue_depth", "Jobs waiting in each queue.", labels=["queue"])
+        failed = GaugeMetricFamily("gateway_failed_jobs", "Jobs in each queue's failed registry.",
+                                   labels=["queue"])
+        for queue in queues:
+            depth.add_metric([queue.name], queue.count)
+            failed.add_metric([queue.name], queue.failed_job_registry.count)
+        events = runtime.redis.hgetall(EVENTS_KEY)
+    except RedisError:
+        return []
+    return [depth, failed, *_event_families(events)]
+
+
+def _event_families(events: dict) -> list[CounterMetricFamily]:
+    families = {name: CounterMetricFamily(f"gateway_{name}", help_text, labels=list(labels))
+                for name, (help_text, labels) in EVENTS.items()}
+    for raw_field, raw_value in events.items():
+        name, _, label_text = _text(raw_field).partition("|")
+        if name not in families:
+            continue
+        values = dict(pair.split("=", 1) for pair in label_text.split(",") if "=" in pair)
+        families[name].add_metric([values.get(label, "") for label in EVENTS[name][1]], int(raw_value))
+    return list(families.values())
+
+
+def _spool_families(runtime):
+    from gateway.spool import Spool
+
+    spool = Spool.from_config(runtime.config)
+    if not spool.directory.is_dir():
+        return []
+    stats = spool.stats()
+    families = []
+    for name, help_text, value in (
+            ("gateway_spool_entries", "Messages waiting in this host's disk spool.", stats.entries),
+            ("gateway_spool_bytes", "Size of this host's disk spool.", stats.bytes),
+            ("gateway_spool_oldest_age_seconds", "Age of the oldest spooled entry.", stats.oldest_age_seconds),
+            ("gateway_spool_quarantined", "Spool entries set aside for a person to look at.", stats.quarantined)):
+        family = GaugeMetricFamily(name, help_text)
+        family.add_metric([], value)
+        families.append(family)
+    return families
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,58 @@
+"""What every webhook does before it reads a field: throttle probers, then authenticate.
+
+    refused = authenticate("africastalking", lambda: africastalking.verify_token(...))
+    if refused:
+        return refused
+
+`verify` raises BadSignature when the request is not the provider's. An address that has
+failed too often lately gets 429 without being checked again (gateway.limits explains why
+this cannot cost a real report).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Flask, Response, request
+
+from gateway import limits, metrics
+from gateway.errors import BadSignature
+from gateway.spool import SpoolUnavailable
+from gateway.web import runtime
+
+log = logging.getLogger(__name__)
+
+
+def plain(text: str, status: int, headers: dict | None = None) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+def authenticate(provider: str, verify: Callable[[], None]) -> Response | None:
+    """None when the request is the provider's; else the 429 or 403 to return."""
+    rt = runtime()
+    limit = rt.config.rate_limit_auth_failures_per_ip
+    address = request.remote_addr or "unknown"
+    if limits.over(rt.redis, "auth-failures", address, limit):
+        metrics.record(rt.redis, "webhook_requests", provider=provider, outcome="rate_limited")
+        return plain("too many failed requests; try later", 429,
+                     {"Retry-After": str(limits.retry_after(limit[1]))})
+    try:
+        verify()
+    except BadSignature:
+        limits.hit(rt.redis, "auth-failures", address, limit)
+        metrics.record(rt.redis, "webhook_requests", provider=provider, outcome="bad_signature")
+        log.warning("rejected webhook", extra={"provider": provider, "reason": "bad signature"})
+        return plain("invalid signature", 403)
+    return None
+
+
+def install(app: Flask) -> None:
+    """App-wide answers for failures that are not the caller's fault."""
+    app.register_error_handler(SpoolUnavailable, _not_durable)
+
+
+def _not_durable(_error: SpoolUnavailable) -> Response:
+    # Neither the database nor the spool took the message: it is not durable, so we must
+    # not acknowledge it. 503 tells the provider to try again.
+    log.error("database down and spool unwritable; message refused")
+    return plain("temporarily unavailable", 503, {"Retry-After": "30"})
