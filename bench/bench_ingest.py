@@ -62,6 +62,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="throughput only, no drain or end to end (while optimising)")
     parser.add_argument("--record-step", metavar="LABEL", help="append this run to the optimisation history")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--render", action="store_true", help="only rewrite ingest.md/.png from ingest.json")
     args = parser.parse_args()
     args.seconds = min(args.seconds, 30)
     args.e2e_seconds = min(args.e2e_seconds, 30)
@@ -252,6 +253,10 @@ def record_history(label: str, results: dict) -> list[dict]:
 
 def main() -> None:
     args = parse_args()
+    if args.render:
+        results = json.loads((args.out / "ingest.json").read_text())
+        report.write(results, results.pop("history"), args.out)
+        return
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     loads: dict = {"start": os.getloadavg()[0]}
     sampler = RssSampler()

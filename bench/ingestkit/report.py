@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psutil
 
+NOTES = Path(__file__).resolve().parents[1] / "ingest-notes.md"   # hand-written findings, appended
 TARGETS = {
     "ratio": ("ingest throughput / bare endpoint", ">= 0.5"),
     "p99": ("ingest p99 at 32 connections", "<= 50 ms"),
@@ -74,7 +75,8 @@ def markdown(r: dict, history: list[dict]) -> str:
               f"{gw_cpu['postgres']:.2f} ms in its PostgreSQL server processes (Redis not counted: shared "
               "with other users of the machine).", ""]
     lines += _accounting(r) + _e2e(r) + _memory(r) + _history(history)
-    return "\n".join(lines) + "\n"
+    notes = NOTES.read_text(encoding="utf-8") if NOTES.exists() else ""
+    return "\n".join(lines) + "\n" + notes
 
 
 def _accounting(r: dict) -> list[str]:
@@ -147,10 +149,11 @@ def chart(r: dict, history: list[dict], path: Path) -> None:
     axes[2].set_ylabel("ms")
     axes[2].legend()
     if history:
-        axes[3].barh([h["label"] for h in history][::-1], [h["ratio"] for h in history][::-1], color="#1f77b4")
-        axes[3].axvline(0.5, color="red", linestyle="--", linewidth=1)
-        axes[3].set_title("Ratio gateway / bare, by step")
-        axes[3].tick_params(axis="y", labelsize=7)
+        steps = [h["label"].split(".")[0] for h in history]          # "1. main …" -> "1"
+        axes[3].barh([f"step {n}" for n in steps][::-1], [h["ratio"] for h in history][::-1], color="#1f77b4")
+        axes[3].axvline(0.5, color="red", linestyle="--", linewidth=1, label="target")
+        axes[3].set_title("Ratio gateway / bare by step (table in ingest.md)", fontsize=9)
+        axes[3].legend()
     fig.suptitle(f"Ingest bench · {r['date']} · {r['machine']['cores']} cores · {r['settings']['server']}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
