@@ -38,6 +38,9 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+    # twilio-python logs every REST call at INFO in ten lines (URL, each header): noise in
+    # the workers' logs and a measurable share of a send's CPU (bench/results/ingest.md).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 _DROP_QUERY_STRINGS = DropQueryStrings()

@@ -11,7 +11,10 @@ class _Gunicorn(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self._options.items():
+        from gateway import gunicorn_conf
+
+        defaults = {key: getattr(gunicorn_conf, key) for key in self.cfg.settings if hasattr(gunicorn_conf, key)}
+        for key, value in {**defaults, **self._options}.items():
             self.cfg.set(key, value)
 
     def load(self):

@@ -3,29 +3,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.store.db import attach, hot_statement
 from gateway.store.models import Reporter
+
+
+@hot_statement
+def _upsert(insert):
+    """A number purged earlier is stored again (the person wrote again); nothing else changes."""
+    table = Reporter.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.pseudonym],
+        set_={"number_encrypted": func.coalesce(table.c.number_encrypted, statement.excluded.number_encrypted)},
+    ).returning(*table.c)
 
 
 def get_or_create_reporter(session: Session, *, pseudonym: str, number_encrypted: str,
                            language: str, now: datetime) -> Reporter:
-    reporter = session.scalar(select(Reporter).where(Reporter.pseudonym == pseudonym))
-    if reporter is not None:
-        if reporter.number_encrypted is None:      # purged earlier; the person wrote again
-            reporter.number_encrypted = number_encrypted
-        return reporter
-    try:
-        with session.begin_nested():
-            reporter = Reporter(pseudonym=pseudonym, number_encrypted=number_encrypted,
-                                language=language, opted_out=False, created_at=now, updated_at=now)
-            session.add(reporter)
-        return reporter
-    except IntegrityError:                         # a concurrent first message from the same number
-        return session.scalar(select(Reporter).where(Reporter.pseudonym == pseudonym))
+    """The reporter with this pseudonym, created on first contact: one statement, no savepoint.
+
+    An upsert, so a concurrent first message from the same number waits for the other
+    transaction and then finds its row.
+    """
+    row = session.connection().execute(_upsert(session), {
+        "pseudonym": pseudonym, "number_encrypted": number_encrypted, "language": language,
+        "opted_out": False, "created_at": now, "updated_at": now}).one()
+    return attach(session, Reporter, row)
 
 
 def language_of(engine: Engine, pseudonym: str) -> str | None:

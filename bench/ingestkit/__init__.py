@@ -1,0 +1,1 @@
+"""Pieces of the ingest benchmark (bench/bench_ingest.py): servers, load, checks, results."""
