@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,3 +26,13 @@ def get_or_create_reporter(session: Session, *, pseudonym: str, number_encrypted
         return reporter
     except IntegrityError:                         # a concurrent first message from the same number
         return session.scalar(select(Reporter).where(Reporter.pseudonym == pseudonym))
+
+
+def language_of(engine: Engine, pseudonym: str) -> str | None:
+    """The language of a known reporter, None for a number never seen.
+
+    One autocommit read, without BEGIN and COMMIT round trips: every USSD dial asks it.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.scalar(select(Reporter.language).where(Reporter.pseudonym == pseudonym))

@@ -82,8 +82,8 @@ def route_to(runtime, reference: str, forum_id: str, *, category: str, region: s
                    for person in coordinators_of(session, forum_id) if not person.backup]
         ids = create_alerts(session, report_id=report.id, targets=targets, texts={"fr": f"ALERTE {reference}"},
                             provider="console", now=runtime.now())
-    for message_id in ids:
-        runtime.queues.enqueue_send(message_id)
+    for message in ids:
+        runtime.queues.enqueue_send(message.id)
 
 
 def reference_of(response) -> str:
