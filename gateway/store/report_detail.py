@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gateway.store.models import Alert, Coordinator, Forum, Message, Report, ReportCorrection, Reporter, StaffUser
 
-SENT = {"sent", "delivered", "read", "undelivered"}     # the provider accepted it
+SENT = {"accepted", "sent", "delivered", "read", "undelivered"}     # the provider took it
 DELIVERY_OUTCOMES = {"delivered", "read", "undelivered", "failed"}
 
 
@@ -94,7 +94,7 @@ def _alert_steps(alert: Alert, message: Message | None, person: str) -> list[Ste
     steps = []
     if message is not None and message.status in SENT:
         # the send time is kept only until a delivery callback moves updated_at on
-        sent_at = message.updated_at if message.status == "sent" else message.created_at
+        sent_at = message.updated_at if message.status in ("accepted", "sent") else message.created_at
         steps.append(Step(sent_at, "alert_sent", person))
     if message is not None and message.status in DELIVERY_OUTCOMES:
         outcome = "delivered" if message.status in ("delivered", "read") else "failed"

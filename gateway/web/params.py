@@ -13,8 +13,11 @@ from gateway.store.report_queue import STATUSES, ReportFilters
 MAX_TEXT = 200
 MESSAGE_CHOICES = {
     "direction": ("in", "out"),
-    "kind": ("report", "receipt", "alert", "reply", "command", "keyword"),
-    "status": ("received", "queued", "sending", "sent", "delivered", "undelivered", "failed", "replied_inline", "read"),
+    # the vocabularies of Message.kind and Message.status (gateway/store/models.py)
+    "kind": ("report", "command", "keyword", "receipt", "alert", "update", "reply", "follow_up", "opt_out",
+             "warning", "digest"),
+    "status": ("received", "queued", "sending", "accepted", "sent", "delivered", "undelivered", "failed",
+               "replied_inline", "suppressed", "read"),
     "channel": ("sms", "ussd"),
 }
 
