@@ -91,7 +91,8 @@ def receive_sms_durably(runtime: Runtime, inbound: InboundSms, *, reply_inline: 
 def receive_delivery_status_durably(runtime: Runtime, status: DeliveryStatus) -> bool | None:
     """Apply a delivery callback, or spool it; False when the message is unknown, None when spooled."""
     payload = {"provider": status.provider, "provider_message_id": status.provider_message_id,
-               "status": status.status, "error_code": status.error_code}
+               "status": status.status, "error_code": status.error_code,
+               "failure_reason": status.extra.get("failure_reason")}   # the provider's words, if any
     key = f"{status.provider}:{status.provider_message_id}:{status.raw_status or status.status}"
     return store_or_spool(runtime, "delivery_status", key, payload).result
 
@@ -118,10 +119,11 @@ def _store_ussd_report(runtime: Runtime, payload: dict) -> str:
 
 @replayer("delivery_status")
 def _store_delivery_status(runtime: Runtime, payload: dict) -> bool:
-    """payload: provider, provider_message_id, status, error_code. False: unknown message."""
+    """payload: provider, provider_message_id, status, error_code[, failure_reason]. False: unknown message."""
     with runtime.transaction() as session:
         return apply_delivery_status(session, payload["provider"], payload["provider_message_id"],
-                                     payload["status"], payload.get("error_code"), runtime.now())
+                                     payload["status"], payload.get("error_code"), runtime.now(),
+                                     failure_reason=payload.get("failure_reason"))
 
 
 @dataclass(frozen=True)

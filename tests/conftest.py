@@ -159,3 +159,12 @@ def fake_at():
 
     with FakeProviderServer(at_sent) as server:
         yield server
+
+
+@pytest.fixture
+def fake_twilio(clock):
+    """A local fake of Twilio's REST API (creates and lists); point TWILIO_API_BASE at it."""
+    from tests.fakes.provider_server import FakeProviderServer, TwilioLedger
+
+    with FakeProviderServer(TwilioLedger(clock)) as server:
+        yield server

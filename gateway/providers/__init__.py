@@ -26,6 +26,17 @@ def provider_names() -> tuple[str, ...]:
     return tuple(_BY_NAME)
 
 
+def sending_provider(inbound: str | None, configured: str) -> str:
+    """The provider for a message to someone who wrote to us through `inbound`.
+
+    Replies go back the way they came when that provider can send. SMS_PROVIDER=console
+    wins over everything: a demonstration must never text a real person.
+    """
+    if configured == console.NAME or inbound not in _BY_NAME:
+        return configured
+    return inbound
+
+
 def make_sender(name: str, config: Config) -> Sender:
     try:
         module = _BY_NAME[name]

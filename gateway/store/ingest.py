@@ -30,6 +30,7 @@ class Ingested:
     report_id: int | None
     reference: str | None
     duplicate: bool
+    message_id: int | None = None        # the inbound message (a reply links to it)
 
 
 def find_inbound(session: Session, provider: str, provider_message_id: str) -> Message | None:
@@ -51,7 +52,7 @@ def record_report(session: Session, reporter: Reporter, new: NewReport, now: dat
         return _duplicate_of(session, find_inbound(session, new.provider, new.provider_message_id))
     report = _insert_report(session, reporter, new, now)
     message.report_id = report.id
-    return Ingested(report_id=report.id, reference=report.reference, duplicate=False)
+    return Ingested(report_id=report.id, reference=report.reference, duplicate=False, message_id=message.id)
 
 
 def _inbound_message(reporter: Reporter, new: NewReport, now: datetime) -> Message:
@@ -86,4 +87,4 @@ def storable(text: str) -> str:
 def _duplicate_of(session: Session, message: Message) -> Ingested:
     report = session.get(Report, message.report_id) if message.report_id else None
     return Ingested(report_id=report.id if report else None,
-                    reference=report.reference if report else None, duplicate=True)
+                    reference=report.reference if report else None, duplicate=True, message_id=message.id)

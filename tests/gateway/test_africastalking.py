@@ -132,12 +132,11 @@ def test_the_first_hop_answers_con_with_the_language_menu(client):
 # --- delivery reports -------------------------------------------------------------------------
 
 def sent_alert(runtime, provider_message_id: str = DELIVERY["id"]) -> int:
-    from gateway.store.outbound import queue_outbound, record_sent
+    from gateway.store.outbound import Handed, queue_outbound, record_sent
 
     with runtime.transaction() as session:
         message = queue_outbound(session, provider="africastalking", kind="alert", body="ALERTE", now=runtime.now())
-        record_sent(session, message.id, provider_message_id=provider_message_id, status="sent", segments=1,
-                    now=runtime.now())
+        record_sent(session, [Handed(message.id, provider_message_id, "sent", 1)], runtime.now())
     return message.id
 
 
