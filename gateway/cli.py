@@ -197,6 +197,51 @@ def simulate_sms(sender: str, recipient: str, url: str | None, text: str) -> Non
     sys.exit(0 if status == 200 else 1)
 
 
+@simulate.command("ussd")
+@click.option("--from", "sender", required=True, help="the phone number, e.g. +22376123456")
+@click.option("--url", default=None, help="gateway base URL (default PUBLIC_BASE_URL)")
+@click.option("--service-code", default="*384*123#", show_default=True)
+def simulate_ussd(sender: str, url: str | None, service_code: str) -> None:
+    """A phone in the terminal: dial the USSD code, show each screen, read each answer from stdin.
+
+    Hops are posted as Africa's Talking posts them (token in the URL, cumulative `text`).
+    """
+    from gateway.simulate import UssdDialogue, at_ussd_poster
+
+    config = load_config()
+    phone = UssdDialogue(at_ussd_poster(url or config.public_base_url, config.at_webhook_token),
+                         sender, service_code)
+    status, body = phone.dial()
+    while status == 200 and body.startswith("CON "):
+        click.echo(body[4:] + "\n" + "-" * 20)
+        answer = sys.stdin.readline()
+        if not answer:                   # end of input: the phone hangs up
+            sys.exit(0)
+        status, body = phone.answer(answer.rstrip("\r\n"))
+    click.echo(body[4:] if status == 200 and body.startswith("END ") else f"HTTP {status}: {body}")
+    sys.exit(0 if status == 200 else 1)
+
+
+@main.group()
+def menus() -> None:
+    """USSD menus (menus/: screens as data, strings per language)."""
+
+
+@menus.command("check")
+@click.option("--dir", "menus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="a copy of menus/ to check instead of the installed one")
+def menus_check(menus_dir: Path | None) -> None:
+    """Validate every menu: targets, reachability, strings in every language, 182-character
+    screens, GSM-7. Prints each problem; exits 1 if there is any."""
+    from menus import check_default
+
+    problems = check_default(menus_dir) if menus_dir else check_default()
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problem(s)" if problems else "menus OK", err=True)
+    sys.exit(1 if problems else 0)
+
+
 def _load_plugins() -> None:
     for entry in entry_points(group="gateway.commands"):
         main.add_command(entry.load(), entry.name)

@@ -14,11 +14,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from gateway.categories import CATEGORIES
 from gateway.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 KEYS_FILE = "keys.json"
+
+
+# A follow-up SMS tells the reporter a forum took up the report. Off by default where a
+# message arriving later could expose the reporter to the people reported on.
+NO_FOLLOW_UP_BY_DEFAULT = frozenset({"gender_based_violence", "violent_extremism"})
+DEFAULT_FOLLOW_UP_CATEGORIES = frozenset(CATEGORIES) - NO_FOLLOW_UP_BY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,13 @@ class Config:
     send_backoff_seconds: tuple[int, ...] = (5, 30, 120, 600)
     sweep_interval_seconds: int = 60
     sweep_grace_seconds: int = 120   # a report this old and still unprocessed is re-enqueued
+    # Sending (issue 5): segments per second per provider, shared by all workers; 0 = no limit.
+    rate_limit_segments_per_second: float = 5.0
+    rate_limit_overrides: Mapping[str, float] = field(default_factory=dict)   # provider -> segments/s
+    loop_guard_max: int = 3          # identical messages to one number ...
+    loop_guard_minutes: int = 10     # ... within this many minutes; more are refused
+    corroboration_window_hours: int = 24
+    follow_up_categories: frozenset[str] = DEFAULT_FOLLOW_UP_CATEGORIES
     extra: Mapping[str, str] = field(default_factory=dict)
     # Faults and hostile input (docs/reliability.md). None: <instance_dir>/spool.
     spool_dir: Path | None = None
@@ -69,6 +83,9 @@ class Config:
 
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **changes)
+
+    def rate_limit_for(self, provider: str) -> float:
+        return self.rate_limit_overrides.get(provider, self.rate_limit_segments_per_second)
 
 
 def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
@@ -97,6 +114,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         production=production,
         instance_dir=instance_dir,
         **_reliability_settings(env),
+        **_sending_settings(env),
     )
     config = replace(config, **overrides)
     if production:
@@ -142,6 +160,56 @@ def _rate(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[
     return (int(count), int(seconds))
 
 
+def _sending_settings(env: Mapping[str, str]) -> dict:
+    default_rate, overrides = _rate_limits(env.get("RATE_LIMIT_SEGMENTS_PER_SECOND", "5"))
+    return dict(
+        rate_limit_segments_per_second=default_rate, rate_limit_overrides=overrides,
+        loop_guard_max=_positive_int(env, "LOOP_GUARD_MAX", 3),
+        loop_guard_minutes=_positive_int(env, "LOOP_GUARD_MINUTES", 10),
+        corroboration_window_hours=_positive_int(env, "CORROBORATION_WINDOW_HOURS", 24),
+        follow_up_categories=_follow_up_categories(env.get("FOLLOW_UP_CATEGORIES")),
+    )
+
+
+def _rate_limits(value: str) -> tuple[float, dict[str, float]]:
+    """'5' (every provider) or '5,twilio=10,africastalking=2' (a default, then per provider)."""
+    default, overrides = 5.0, {}
+    try:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, _, rate = item.rpartition("=")
+            if float(rate) < 0:
+                raise ValueError
+            if name:
+                overrides[name.strip()] = float(rate)
+            else:
+                default = float(rate)
+    except ValueError:
+        raise ConfigError("RATE_LIMIT_SEGMENTS_PER_SECOND: expected e.g. '5' or '5,twilio=10'") from None
+    return default, overrides
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _follow_up_categories(value: str | None) -> frozenset[str]:
+    """Unset: the default set. 'none': no follow-ups. 'all', or a comma list of category codes."""
+    if value is None:
+        return DEFAULT_FOLLOW_UP_CATEGORIES
+    words = {word.strip() for word in value.split(",") if word.strip()}
+    if words <= {"none"}:
+        return frozenset()
+    if words == {"all"}:
+        return frozenset(CATEGORIES)
+    unknown = words - set(CATEGORIES)
+    if unknown:
+        raise ConfigError(f"FOLLOW_UP_CATEGORIES: unknown categories {sorted(unknown)}")
+    return frozenset(words)
+
+
 def _b64(value: str) -> bytes:
     return base64.urlsafe_b64decode(value) if value else b""
 
@@ -181,6 +249,8 @@ REQUIRED_IN_PRODUCTION = {
     "REDIS_URL": lambda c: bool(c.redis_url),
     "SMS_PROVIDER (not console)": lambda c: c.sms_provider != "console",
     "TWILIO_AUTH_TOKEN or AT_WEBHOOK_TOKEN": lambda c: bool(c.twilio_auth_token or c.at_webhook_token),
+    "AT_USERNAME, AT_API_KEY and AT_WEBHOOK_TOKEN (SMS_PROVIDER=africastalking)":
+        lambda c: c.sms_provider != "africastalking" or bool(c.at_username and c.at_api_key and c.at_webhook_token),
 }
 
 

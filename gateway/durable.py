@@ -64,14 +64,19 @@ def store_or_spool(runtime: Runtime, kind: str, key: str, payload: dict) -> Stor
     return Stored(None, kept, spooled=True)
 
 
-def receive_sms_durably(runtime: Runtime, inbound: InboundSms) -> Receipt:
-    """receive_sms, with a rate-limit flag and the spool when the database is down."""
+def receive_sms_durably(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True) -> Receipt:
+    """receive_sms, with a rate-limit flag and the spool when the database is down.
+
+    reply_inline=False: the provider's callback cannot carry the receipt (Africa's Talking),
+    so it is queued and sent through the provider's API, on replay too.
+    """
     number = normalise_number(inbound.sender, runtime.config.phone_region)
     if len(inbound.provider_message_id) > 64:
         raise MalformedPayload("provider message id longer than 64 characters")
     held = limits.hit(runtime.redis, "number", runtime.pseudonymiser.pseudonym(number),
                       runtime.config.rate_limit_per_number)
-    payload = {"inbound": _inbound_fields(inbound), "reference": new_reference(), "held": held}
+    payload = {"inbound": _inbound_fields(inbound), "reference": new_reference(), "held": held,
+               "reply_inline": reply_inline}
     stored = store_or_spool(runtime, "sms", f"{inbound.provider}:{inbound.provider_message_id}", payload)
     outcome = "spooled" if stored.spooled else "duplicate" if stored.result.duplicate else "stored"
     metrics.record(runtime.redis, "webhook_messages", provider=inbound.provider, channel="sms",
@@ -86,7 +91,8 @@ def receive_sms_durably(runtime: Runtime, inbound: InboundSms) -> Receipt:
 def receive_delivery_status_durably(runtime: Runtime, status: DeliveryStatus) -> bool | None:
     """Apply a delivery callback, or spool it; False when the message is unknown, None when spooled."""
     payload = {"provider": status.provider, "provider_message_id": status.provider_message_id,
-               "status": status.status, "error_code": status.error_code}
+               "status": status.status, "error_code": status.error_code,
+               "failure_reason": status.extra.get("failure_reason")}   # the provider's words, if any
     key = f"{status.provider}:{status.provider_message_id}:{status.raw_status or status.status}"
     return store_or_spool(runtime, "delivery_status", key, payload).result
 
@@ -100,15 +106,24 @@ def _inbound_fields(inbound: InboundSms) -> dict:
 @replayer("sms")
 def _store_sms(runtime: Runtime, payload: dict) -> Receipt:
     return receive_sms(runtime, InboundSms(**payload["inbound"]), reference=payload["reference"],
-                       hold=payload.get("held", False))
+                       hold=payload.get("held", False), reply_inline=payload.get("reply_inline", True))
+
+
+@replayer("ussd_report")
+def _store_ussd_report(runtime: Runtime, payload: dict) -> str:
+    """A finished USSD journey (gateway.ussd.submit_report), keyed by provider and session id."""
+    from gateway.ussd import store_report   # gateway.ussd imports this module
+
+    return store_report(runtime, payload)
 
 
 @replayer("delivery_status")
 def _store_delivery_status(runtime: Runtime, payload: dict) -> bool:
-    """payload: provider, provider_message_id, status, error_code. False: unknown message."""
+    """payload: provider, provider_message_id, status, error_code[, failure_reason]. False: unknown message."""
     with runtime.transaction() as session:
         return apply_delivery_status(session, payload["provider"], payload["provider_message_id"],
-                                     payload["status"], payload.get("error_code"), runtime.now())
+                                     payload["status"], payload.get("error_code"), runtime.now(),
+                                     failure_reason=payload.get("failure_reason"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ _SUBSTITUTES = {
     # Bambara letters: the pre-reform and Senegalese spellings are GSM-7.
     "ɛ": "è", "ɔ": "ò", "ɲ": "ñ", "ŋ": "ng", "Ɛ": "E", "Ɔ": "O", "Ɲ": "Ñ", "Ŋ": "Ng",
 }
+_SUBSTITUTED = frozenset(_SUBSTITUTES)
 _EXTENSION = set("^{}\\[~]|€\f")
 SINGLE_SEGMENT = 160
 MULTI_SEGMENT = 153
@@ -26,6 +27,8 @@ def is_gsm7(text: str) -> bool:
 
 def to_gsm7(text: str) -> str:
     """Transliterate to GSM-7; characters with no sensible substitute become '?'."""
+    if _SUBSTITUTED.isdisjoint(text) and is_gsm7(text):    # the usual case: nothing to change
+        return text
     out = []
     for ch in text:
         ch = _SUBSTITUTES.get(ch, ch)

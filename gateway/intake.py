@@ -1,21 +1,40 @@
-"""Inbound SMS, whatever the provider: make it durable, enqueue it, say what to reply.
+"""Inbound SMS, whatever the provider: make it durable, say what to reply, enqueue the rest.
 
-The request path never classifies, routes or sends: it writes two rows and enqueues.
+The request path never classifies, routes or calls a provider: it writes rows and
+enqueues. What a message is decides what happens (DESIGN §2):
+- from a registered coordinator's number: a command (OK, FIN, INFO, AIDE), never a report;
+- a reporter's keyword, the whole body (STOP, START, AIDE, SUIVI <ref>, FR/EN/BM);
+- anything else: a report, answered with a neutral receipt.
+Commands and keywords stay in the message log (kind command / keyword) and create no
+report. A reporter who sent STOP gets nothing at all until START, not even a receipt;
+their reports are still kept. Replies are inline (TwiML) or queued (reply_inline=False).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from gateway.coordinator_commands import CommandSettings, run_command
 from gateway.domain import InboundSms
+from gateway.keywords import Keyword, parse_command, parse_keyword
 from gateway.phone import normalise_number
+from gateway.providers import sending_provider
 from gateway.receipts import receipt_text
+from gateway.reporter_keywords import run_keyword
 from gateway.runtime import Runtime
-from gateway.store.ingest import NewReport, record_report
+from gateway.store.coordinators import CoordinatorIdentity, identify_coordinator
+from gateway.store.inbound import record_inbound, reply_to
+from gateway.store.ingest import NewReport, find_inbound, record_report
+from gateway.store.models import Message, Report, Reporter
 from gateway.store.outbound import queue_outbound
 from gateway.store.reporters import get_or_create_reporter
+from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
+SILENT = ("failed", "suppressed")        # a reply that never went out is not repeated either
 
 
 @dataclass(frozen=True)
@@ -25,32 +44,134 @@ class Receipt:
     duplicate: bool
 
 
+@dataclass
+class _Exchange:
+    """One inbound message being handled, and what is left to do once it is committed."""
+    runtime: Runtime
+    session: Session
+    inbound: InboundSms
+    number: str
+    now: datetime
+    reply_inline: bool
+    drawn_reference: str | None = None   # drawn before a spool write (gateway.durable)
+    hold: bool = False                   # the sender is over its rate limit: keep the report, do not process
+    kind: str = "report"
+    reply: str | None = None
+    reference: str | None = None
+    duplicate: bool = False
+    new_report_id: int | None = None
+    sends: list[int] = field(default_factory=list)
+    bulk_sends: list[int] = field(default_factory=list)
+
+
 def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True,
                 reference: str | None = None, hold: bool = False) -> Receipt:
-    """Store the message and its report in one transaction, then enqueue processing.
+    """Store the message (and its report, if it is one) in one transaction, then enqueue.
 
-    A repeated provider message id returns the same receipt and creates nothing.
+    A repeated provider message id returns the same reply and creates nothing.
     `reference`: a code drawn beforehand (gateway.durable), used unless it collides.
-    `hold`: the sender is over its rate limit; the report is kept as 'held', not processed.
+    `hold`: the sender is over its rate limit; a report is kept as 'held', not processed.
+    Commands and keywords are handled even then: STOP must always work.
     """
     number = normalise_number(inbound.sender, runtime.config.phone_region)
-    pseudonym = runtime.pseudonymiser.pseudonym(number)
-    now = runtime.now()
     with runtime.transaction() as session:
-        reporter = get_or_create_reporter(session, pseudonym=pseudonym,
-                                          number_encrypted=runtime.pseudonymiser.encrypt(number),
-                                          language=runtime.config.default_language, now=now)
-        ingested = record_report(session, reporter, NewReport(
-            provider=inbound.provider, provider_message_id=inbound.provider_message_id,
-            channel="sms", body=inbound.body, reference=reference,
-            status="held" if hold else "received"), now)
-        reply = receipt_text(ingested.reference, reporter.language) if ingested.reference else None
-        if reply and not ingested.duplicate:
-            queue_outbound(session, provider=inbound.provider, kind="receipt", body=reply, now=now,
-                           reporter_id=reporter.id, report_id=ingested.report_id,
-                           status="replied_inline" if reply_inline else "queued")
-    if not ingested.duplicate and not hold:
-        runtime.queues.enqueue_report(ingested.report_id)
-    log.info("inbound sms", extra={"provider": inbound.provider, "report_id": ingested.report_id,
-                                   "duplicate": ingested.duplicate})
-    return Receipt(reply=reply, reference=ingested.reference, duplicate=ingested.duplicate)
+        exchange = _Exchange(runtime, session, inbound, number, runtime.now(), reply_inline, reference, hold)
+        _dispatch(exchange)
+    _enqueue_follow_on(runtime, exchange)
+    log.info("inbound sms", extra={"provider": inbound.provider, "kind": exchange.kind,
+                                   "report_id": exchange.new_report_id, "duplicate": exchange.duplicate})
+    return Receipt(reply=exchange.reply, reference=exchange.reference, duplicate=exchange.duplicate)
+
+
+def _dispatch(ex: _Exchange) -> None:
+    existing = find_inbound(ex.session, ex.inbound.provider, ex.inbound.provider_message_id)
+    if existing is not None:
+        return _repeat(ex, existing)
+    who = identify_coordinator(ex.session, ex.number)
+    if who is not None:
+        return _command(ex, who)
+    reporter = get_or_create_reporter(ex.session, pseudonym=ex.runtime.pseudonymiser.pseudonym(ex.number),
+                                      number_encrypted=ex.runtime.pseudonymiser.encrypt(ex.number),
+                                      language=ex.runtime.config.default_language, now=ex.now)
+    keyword = parse_keyword(ex.inbound.body)
+    if keyword is not None:
+        return _keyword(ex, reporter, keyword)
+    return _report(ex, reporter)
+
+
+def _command(ex: _Exchange, who: CoordinatorIdentity) -> None:
+    message = record_inbound(ex.session, ex.inbound, kind="command", now=ex.now, coordinator_id=who.first_id)
+    if message is None:
+        return _repeat(ex, find_inbound(ex.session, ex.inbound.provider, ex.inbound.provider_message_id))
+    ex.kind = "command"
+    config = ex.runtime.config
+    result = run_command(ex.session, who, parse_command(ex.inbound.body),
+                         CommandSettings(ex.now, config.follow_up_categories, config.sms_provider))
+    message.report_id = result.report_id
+    ex.bulk_sends += result.follow_up_ids
+    _reply(ex, message, result.reply, "reply", coordinator_id=who.first_id, report_id=result.report_id)
+
+
+def _keyword(ex: _Exchange, reporter: Reporter, keyword: Keyword) -> None:
+    message = record_inbound(ex.session, ex.inbound, kind="keyword", now=ex.now, reporter_id=reporter.id)
+    if message is None:
+        return _repeat(ex, find_inbound(ex.session, ex.inbound.provider, ex.inbound.provider_message_id))
+    ex.kind = "keyword"
+    result = run_keyword(ex.session, reporter, keyword, ex.now)
+    message.report_id = result.report_id
+    if result.reply:
+        _reply(ex, message, result.reply, result.reply_kind, reporter_id=reporter.id, report_id=result.report_id)
+
+
+def _report(ex: _Exchange, reporter: Reporter) -> None:
+    ingested = record_report(ex.session, reporter, NewReport(
+        provider=ex.inbound.provider, provider_message_id=ex.inbound.provider_message_id,
+        channel="sms", body=ex.inbound.body, reference=ex.drawn_reference,
+        status="held" if ex.hold else "received"), ex.now)
+    if ingested.duplicate:
+        return _repeat(ex, ex.session.get(Message, ingested.message_id))
+    ex.reference = ingested.reference
+    ex.new_report_id = None if ex.hold else ingested.report_id
+    if reporter.opted_out:          # silence until START; the report itself is kept
+        return
+    if ex.hold and not ex.reply_inline:   # over its rate limit: a flood must not become an SMS bill
+        return
+    message = ex.session.get(Message, ingested.message_id)
+    _reply(ex, message, receipt_text(ingested.reference, reporter.language), "receipt",
+           reporter_id=reporter.id, report_id=ingested.report_id)
+
+
+def _reply(ex: _Exchange, inbound: Message, text: str, kind: str, **links) -> None:
+    """Record the reply; inline (checked by the loop guard here) or queued for a send job."""
+    config = ex.runtime.config
+    if ex.reply_inline:
+        recipient_key = ex.runtime.pseudonymiser.pseudonym(ex.number)
+        allowed = ex.runtime.throttle().loop_guard_allows(recipient_key, text)
+        queue_outbound(ex.session, provider=ex.inbound.provider, kind=kind, body=text, now=ex.now,
+                       status="replied_inline" if allowed else "failed", in_reply_to_id=inbound.id,
+                       failure_reason=None if allowed else loop_guard_reason(config), **links)
+        ex.reply = text if allowed else None
+        return
+    message = queue_outbound(ex.session, provider=sending_provider(ex.inbound.provider, config.sms_provider),
+                             kind=kind, body=text, now=ex.now, in_reply_to_id=inbound.id, **links)
+    ex.sends.append(message.id)
+    ex.reply = text
+
+
+def _repeat(ex: _Exchange, inbound: Message) -> None:
+    """A duplicate delivery: the same reply as the first time, and nothing new."""
+    ex.duplicate, ex.kind = True, inbound.kind
+    reply = reply_to(ex.session, inbound.id)
+    ex.reply = reply.body if reply is not None and reply.status not in SILENT else None
+    if inbound.kind == "report" and inbound.report_id:
+        ex.reference = ex.session.get(Report, inbound.report_id).reference
+
+
+def _enqueue_follow_on(runtime: Runtime, ex: _Exchange) -> None:
+    """After commit: process the new report, send queued replies (follow-ups after alerts)."""
+    if ex.new_report_id is not None:
+        runtime.queues.enqueue_report(ex.new_report_id)
+    for message_id in ex.sends:
+        runtime.queues.enqueue_send(message_id)
+    for message_id in ex.bulk_sends:
+        runtime.queues.enqueue_send(message_id, bulk=True)

@@ -21,6 +21,7 @@ from rq.utils import parse_composite_key
 PROCESS_REPORT = "workers.jobs.process_report"
 SEND_MESSAGE = "workers.jobs.send_message"
 TRENDS_TICK = "workers.jobs.trends_tick"
+ESCALATE = "workers.jobs.escalate"
 QUEUE_NAMES = ("sends", "reports", "bulk")
 RESULT_TTL = 300
 QUEUE_REGISTRATION_SECONDS = 60
@@ -44,10 +45,15 @@ class Queues:
         return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=f"report-{report_id}")
 
     def enqueue_send(self, message_id: int, *, attempt: int = 1, delay_seconds: int = 0,
-                     bulk: bool = False) -> bool:
+                     bulk: bool = False, tag: str = "") -> bool:
+        """`tag` makes the job id distinct when the same attempt is put off (rate limit)."""
         queue = "bulk" if bulk else "sends"
-        return self._enqueue(queue, SEND_MESSAGE, message_id, job_id=f"send-{message_id}-{attempt}",
-                             delay_seconds=delay_seconds)
+        job_id = f"send-{message_id}-{attempt}" + (f"-{tag}" if tag else "")
+        return self._enqueue(queue, SEND_MESSAGE, message_id, job_id=job_id, delay_seconds=delay_seconds)
+
+    def enqueue_escalation(self) -> bool:
+        """The periodic escalation check: one at a time (unique id), on the alerts' queue."""
+        return self._enqueue("sends", ESCALATE, None, job_id="escalate")
 
     def enqueue_trends_tick(self, now: datetime) -> bool:
         """The periodic trends job (spike check, due digests); it decides itself what is due.
@@ -60,16 +66,17 @@ class Queues:
     def depth(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.by_name.items()}
 
-    def _enqueue(self, queue_name: str, function: str, arg: int, *, job_id: str,
+    def _enqueue(self, queue_name: str, function: str, arg: int | None, *, job_id: str,
                  delay_seconds: int = 0) -> bool:
         queue = self.by_name[queue_name]
         options = dict(job_id=job_id, unique=True, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
         try:
             try:
+                args = () if arg is None else (arg,)
                 if delay_seconds:
-                    queue.enqueue_in(timedelta(seconds=delay_seconds), function, arg, **options)
+                    queue.enqueue_in(timedelta(seconds=delay_seconds), function, *args, **options)
                 else:
-                    self._enqueue_now(queue, function, arg, options)
+                    self._enqueue_now(queue, function, args, options)
             except DuplicateJobError:
                 return self._revive_if_dead(queue, job_id, function, arg, options)
             return True
@@ -77,7 +84,7 @@ class Queues:
             log.warning("enqueue failed; the sweeper will retry", extra={"job_id": job_id, "error": type(exc).__name__})
             return False
 
-    def _enqueue_now(self, queue: Queue, function: str, arg: int, options: dict) -> None:
+    def _enqueue_now(self, queue: Queue, function: str, args: tuple, options: dict) -> None:
         """One round trip to Redis instead of two: the hot path of every inbound message.
 
         RQ's unique enqueue is one atomic Lua script, preceded by a separate round trip that
@@ -87,14 +94,14 @@ class Queues:
         """
         pipeline = self.connection.pipeline()
         try:
-            queue.enqueue(function, arg, pipeline=pipeline, **options)   # the Lua script runs now
+            queue.enqueue(function, *args, pipeline=pipeline, **options)   # the Lua script runs now
             if time.monotonic() >= self._registered_until.get(queue.name, 0.0):
                 pipeline.execute()
                 self._registered_until[queue.name] = time.monotonic() + QUEUE_REGISTRATION_SECONDS
         finally:
             pipeline.reset()
 
-    def _revive_if_dead(self, queue: Queue, job_id: str, function: str, arg: int, options: dict) -> bool:
+    def _revive_if_dead(self, queue: Queue, job_id: str, function: str, arg: int | None, options: dict) -> bool:
         """A job id that is still known: leave it if alive, replace it if it died.
 
         Jobs are idempotent, so re-running one whose first run failed or finished is safe;
@@ -108,7 +115,7 @@ class Queues:
             return True
         if job is not None:
             job.delete()
-        queue.enqueue(function, arg, **options)
+        queue.enqueue(function, *(() if arg is None else (arg,)), **options)
         return True
 
     def beat(self, worker_name: str, ttl_seconds: int) -> None:

@@ -36,6 +36,7 @@ class Runtime:
     pseudonymiser: Pseudonymiser
     clock: Callable[[], datetime] = utcnow
     _senders: dict = field(default_factory=dict)
+    _throttle: object = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -52,6 +53,14 @@ class Runtime:
         if name not in self._senders:
             self._senders[name] = make_sender(name, self.config)
         return self._senders[name]
+
+    def throttle(self):
+        """Shared send limits (rate per provider, loop guard), built on first use."""
+        from gateway.throttle import Throttle
+
+        if self._throttle is None:
+            self._throttle = Throttle(self.redis, self.config)
+        return self._throttle
 
 
 def connect_redis(config: Config) -> Redis:

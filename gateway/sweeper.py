@@ -6,7 +6,9 @@ commit and its own enqueue. What it looks for:
 - jobs 'started' by a worker that stopped beating (SIGKILL): failed, so they can run again;
 - reports in a state that waits for a job (store.reports.WAITING_FOR_JOB) past the grace;
 - outbound messages 'queued' past the grace, or 'sending' past SEND_STUCK_SECONDS (the
-  worker died between claiming and recording the send; workers.sending decides what to do).
+  worker died between claiming and recording the send; workers.sending decides what to do);
+- alerts past their forum's deadline: it enqueues the escalation check (workers.escalation),
+  a job with one id, so that any worker runs it once per tick.
 Reports 'held' by the rate limit wait for staff, not for a job, and are left alone.
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ def sweep(runtime: Runtime, grace_seconds: int | None = None) -> SweepResult:
         stuck_ids = stuck_sending_ids(session, now, runtime.config.send_stuck_seconds)
     enqueued = sum(runtime.queues.enqueue_report(report_id) for report_id in report_ids)
     enqueued += sum(runtime.queues.enqueue_send(message_id, attempt=0) for message_id in message_ids + stuck_ids)
+    runtime.queues.enqueue_escalation()
     if report_ids or message_ids or stuck_ids or abandoned:
         log.info("sweep", extra={"reports": len(report_ids), "sends": len(message_ids), "stuck_sends": len(stuck_ids),
                                  "abandoned_jobs": abandoned, "enqueued": enqueued})

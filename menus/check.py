@@ -22,12 +22,14 @@ MENUS_DIR = Path(__file__).parent
 NOT_MENUS = ("areas.yaml",)
 
 
-def check_default() -> list[Problem]:
-    """Check every menu shipped in the package (menus/*.yaml) against its strings and areas."""
+def check_default(menus_dir: Path = MENUS_DIR) -> list[Problem]:
+    """Check every menu of a directory laid out like the package (default: the shipped menus):
+    menus as *.yaml, strings/<language>.yaml, areas.yaml."""
+    menus_dir = Path(menus_dir)
     problems: list[Problem] = []
-    for menu_path in sorted(MENUS_DIR.glob("*.yaml")):
+    for menu_path in sorted(menus_dir.glob("*.yaml")):
         if menu_path.name not in NOT_MENUS:
-            problems += check_menu_files(menu_path, MENUS_DIR / "strings", MENUS_DIR / "areas.yaml")
+            problems += check_menu_files(menu_path, menus_dir / "strings", menus_dir / "areas.yaml")
     return problems
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Same keys on every screen (protocols.md §6): users learn numbers, not words.
 BACK = "0"        # previous screen (or previous page of a list)
@@ -97,11 +98,16 @@ class Menu:
     def items(self, source: str | None, answers: dict) -> tuple[Item, ...]:
         """The entries of a list screen; cercles depend on the region already answered."""
         if source == "regions":
-            return tuple(Item(r.pcode, r.name, literal=True) for r in self.regions)
+            return self._region_items
         if source == "cercles":
             region = next((r for r in self.regions if r.pcode == answers.get("region_pcode")), None)
             return region.cercles if region else ()
         return self.lists.get(source or "", ())
+
+    @cached_property
+    def _region_items(self) -> tuple[Item, ...]:
+        """Built once per menu: items() runs several times on every hop."""
+        return tuple(Item(r.pcode, r.name, literal=True) for r in self.regions)
 
     def page_count(self, screen: Screen, answers: dict) -> int:
         if screen.kind != "list":

@@ -10,8 +10,10 @@ def render(menu: Menu, screen: Screen, language: str, *, page: int = 0, answers:
     """Screen text without the CON/END prefix. `fields` overrides the confirm echo (checker)."""
     answers = answers or {}
     lines = [menu.text(language, hint)] if hint else []
-    values = fields if fields is not None else summary_fields(menu, language, answers)
-    lines += fill(menu.text(language, screen.prompt), values).split("\n")
+    prompt = menu.text(language, screen.prompt)
+    if fields is None:   # the echo of every answer costs most of a hop: only for prompts that show it
+        fields = summary_fields(menu, language, answers) if "{" in prompt else {}
+    lines += fill(prompt, fields).split("\n")
     lines += _option_lines(menu, screen, language, page, answers)
     if screen.kind != "end" and screen.nav != "none":
         lines.append(menu.text(language, _nav_key(screen, page)))

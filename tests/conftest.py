@@ -150,3 +150,21 @@ def run_jobs(runtime):
             if not any(runtime.queues.depth().values()):
                 return
     return drain
+
+
+@pytest.fixture
+def fake_at():
+    """A local stand-in for Africa's Talking's REST API (use with tests.helpers.at_config)."""
+    from tests.fakes.provider_server import FakeProviderServer, at_sent
+
+    with FakeProviderServer(at_sent) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_twilio(clock):
+    """A local fake of Twilio's REST API (creates and lists); point TWILIO_API_BASE at it."""
+    from tests.fakes.provider_server import FakeProviderServer, TwilioLedger
+
+    with FakeProviderServer(TwilioLedger(clock)) as server:
+        yield server

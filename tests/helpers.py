@@ -38,3 +38,39 @@ def signed_post(client, path: str, form: dict, *, query: str = "", token: str | 
 def send_sms(client, body: str, sender: str = REPORTER, **extra):
     form = twilio_form(body, sender, **extra)
     return form, signed_post(client, "/webhooks/twilio/sms", form)
+
+
+AT_TOKEN = TEST_KEYS["AT_WEBHOOK_TOKEN"]
+
+
+def at_post(client, endpoint: str, form: dict, token: str | None = AT_TOKEN):
+    """POST to /webhooks/africastalking/<endpoint> with the token in the URL, as AT calls it."""
+    query = "" if token is None else "?" + urllib.parse.urlencode({"token": token})
+    return client.post(f"/webhooks/africastalking/{endpoint}{query}", data=form)
+
+
+def ussd_phone(client, number: str = REPORTER):
+    """A phone dialling the USSD code through the Flask test client (same hops as the CLI's)."""
+    from gateway.simulate import UssdDialogue
+
+    def post(form):
+        response = at_post(client, "ussd", form)
+        assert response.mimetype == "text/plain", response.mimetype
+        return response.status_code, response.get_data(as_text=True)
+    return UssdDialogue(post, number)
+
+
+def known_reporter(runtime, number: str, language: str) -> None:
+    """A reporter who wrote or reported before, in `language`."""
+    from gateway.store.reporters import get_or_create_reporter
+
+    with runtime.transaction() as session:
+        get_or_create_reporter(session, pseudonym=runtime.pseudonymiser.pseudonym(number),
+                               number_encrypted=runtime.pseudonymiser.encrypt(number),
+                               language=language, now=runtime.now())
+
+
+def at_config(config_env: dict, fake_at) -> dict:
+    """The environment of a gateway sending through Africa's Talking, i.e. through `fake_at`."""
+    return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
+                AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")

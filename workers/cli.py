@@ -93,3 +93,11 @@ def _parse_week(text: str):
         return datetime.strptime(text.replace("-", "") + "1", "%GW%V%u").date()
     except ValueError:
         raise click.BadParameter(f"expected an ISO week such as 2026-W45, got {text!r}", param_hint="--week")
+@click.command()
+def escalate() -> None:
+    """Escalate alerts not acknowledged in time to backups and the triage desk (workers do it periodically)."""
+    from gateway.runtime import current
+    from workers.escalation import escalate_overdue
+
+    result = escalate_overdue(current())
+    click.echo(f"{result.alerts_escalated} alerts escalated; {result.messages} messages queued")

@@ -20,6 +20,7 @@ from gateway.errors import ConfigError
 from gateway.logs import configure_logging
 from gateway.runtime import current
 from gateway.sweeper import sweep
+from workers.pipeline import warm_up
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK = "gateway:sweep-lock"
@@ -30,6 +31,7 @@ def run_worker(*, burst: bool = False, with_scheduler: bool = True) -> None:
     runtime = current()
     if runtime.config.embedded:
         raise ConfigError("`gateway worker` needs REDIS_URL; without it `gateway serve` runs its own worker")
+    warm_up()      # lexicons and gazetteer index now (~1.4 s), not in the first report's job
     worker = SimpleWorker(runtime.queues.all(), connection=runtime.redis,
                           exception_handlers=[_count_failure(runtime)])
     if not burst:

@@ -1,47 +1,99 @@
 """send_message: hand one queued message to its provider, retrying only what may succeed.
 
 No database session is held across the provider call: claim, send, record are three steps.
-Retry policy reads ProviderError.retryable, never the error's text.
+Retry policy reads ProviderError.retryable, never the error's text. Before the call:
+- a reporter who opted out gets nothing (status suppressed), except the STOP confirmation;
+- the loop guard refuses the N+1th identical message to one number within M minutes;
+- the provider's rate limit (segments per second, shared by all workers) is booked; a
+  short wait is slept here, a longer one puts the message back with a delay.
 """
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
+from gateway.gsm7 import segment_count
 from gateway.runtime import Runtime
-from gateway.store.outbound import SendTask, claim_for_send, claim_stuck, record_failure, record_retry, record_sent
+from gateway.store.outbound import (Handed, SendTask, claim_for_send, claim_stuck, record_failure, record_retry,
+                                    record_sent, release_claim)
+from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
+MAX_INLINE_WAIT_SECONDS = 2.0      # longer rate-limit waits free the worker and come back later
+BULK_KINDS = ("follow_up",)         # behind alerts, receipts and replies
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
+    """The send job: one message; returns its outcome (sent, retrying, failed, skipped, ...).
+
+    A message left 'sending' by a worker that died is taken over (claim_stuck), and the
+    provider is asked whether it already has it before it is sent again.
+    """
+    now = runtime.now()
     with runtime.transaction() as session:
-        task = claim_for_send(session, message_id, runtime.now()) or \
-            claim_stuck(session, message_id, runtime.now(), runtime.config.send_stuck_seconds)
-    if task is None:
-        return "skipped"
+        tasks = claim_for_send(session, [message_id], now)
+        stuck = None if tasks else claim_stuck(session, message_id, now, runtime.config.send_stuck_seconds)
+    outcomes = send_claimed(runtime, tasks or ([stuck] if stuck else []))
+    return next(iter(outcomes), "skipped")
+
+
+def send_claimed(runtime: Runtime, tasks: list[SendTask]) -> dict[str, int]:
+    """Hand each claimed message to its provider, then record the ones taken in one
+    transaction; return how many ended in each outcome (sent, retrying, failed, ...)."""
+    outcomes: dict[str, int] = {}
+    handed: list[Handed] = []
+    try:
+        for task in tasks:
+            outcome = _attempt(runtime, task, handed)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:                      # what a provider took is recorded even if a later send blew up
+        if handed:
+            with runtime.transaction() as session:
+                record_sent(session, handed, runtime.now())
+    for done in handed:
+        log.info("message sent", extra={"message_id": done.message_id})
+    return outcomes
+
+
+def _attempt(runtime: Runtime, task: SendTask, handed: list[Handed]) -> str:
+    if task.reporter_opted_out and task.kind != "opt_out":
+        _finish(runtime, task, ProviderError("reporter opted out (STOP)", retryable=False), "suppressed")
+        return "suppressed"
     recipient = _recipient(runtime, task)
     if recipient is None:
-        _fail(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
+        _finish(runtime, task, ProviderError("no recipient number (purged or missing)", retryable=False))
         return "failed"
-    if task.uncertain_since and _found_at_provider(runtime, task, recipient):
+    if task.uncertain_since and _found_at_provider(runtime, task, recipient, handed):
         return "reconciled"
+    reservation = runtime.throttle().reserve(task.provider, segment_count(task.body), now=time.time(),
+                                             max_wait=MAX_INLINE_WAIT_SECONDS)
+    if not reservation.booked:
+        return _put_off(runtime, task, reservation.wait_seconds)
+    if task.attempts == 1 and not runtime.throttle().loop_guard_allows(
+            runtime.pseudonymiser.pseudonym(recipient), task.body):
+        _finish(runtime, task, ProviderError(loop_guard_reason(runtime.config), retryable=False))
+        return "failed"
+    if reservation.wait_seconds > 0:
+        time.sleep(reservation.wait_seconds)
+    return _call_provider(runtime, task, recipient, handed)
+
+
+def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> str:
     try:
         result = runtime.sender(task.provider).send(OutboundSms(to=recipient, body=task.body))
     except ProviderError as error:
         return _handle_error(runtime, task, error)
     except Exception:
-        _fail(runtime, task, ProviderError("internal error while sending", retryable=False))
+        _finish(runtime, task, ProviderError("internal error while sending", retryable=False))
         raise
-    with runtime.transaction() as session:
-        record_sent(session, task.message_id, provider_message_id=result.provider_message_id,
-                    status=result.status, segments=result.segments, now=runtime.now())
-    log.info("message sent", extra={"message_id": task.message_id, "provider": task.provider})
+    handed.append(Handed(task.message_id, result.provider_message_id, result.status, result.segments))
     return "sent"
 
 
-def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str) -> bool:
+def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> bool:
     """A worker died between claiming this message and recording the send: did the provider take it?
 
     Asked of providers that can tell (Twilio lists what was sent); when one cannot, or the
@@ -54,9 +106,7 @@ def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str) -> bool
         found = None
     if found is None:
         return False
-    with runtime.transaction() as session:
-        record_sent(session, task.message_id, provider_message_id=found.provider_message_id,
-                    status=found.status, segments=found.segments, now=runtime.now())
+    handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments))
     log.info("send found at provider", extra={"message_id": task.message_id, "provider": task.provider})
     return True
 
@@ -69,21 +119,33 @@ def _recipient(runtime: Runtime, task: SendTask) -> str | None:
     return None
 
 
+def _put_off(runtime: Runtime, task: SendTask, wait_seconds: float) -> str:
+    """Over the rate limit for longer than we sleep: back to queued, due again after the wait."""
+    with runtime.transaction() as session:
+        release_claim(session, task.message_id, runtime.now())
+    runtime.queues.enqueue_send(task.message_id, attempt=task.attempts, delay_seconds=math.ceil(wait_seconds),
+                                bulk=task.kind in BULK_KINDS, tag=f"w{time.time_ns()}")
+    log.info("send put off by the rate limit", extra={"message_id": task.message_id, "provider": task.provider})
+    return "put_off"
+
+
 def _handle_error(runtime: Runtime, task: SendTask, error: ProviderError) -> str:
     backoff = runtime.config.send_backoff_seconds
     if not error.retryable or task.attempts > len(backoff):
-        _fail(runtime, task, error)
+        _finish(runtime, task, error)
         return "failed"
     with runtime.transaction() as session:
         record_retry(session, task.message_id, error.reason, error.code, runtime.now())
     runtime.queues.enqueue_send(task.message_id, attempt=task.attempts + 1,
-                                delay_seconds=backoff[task.attempts - 1])
+                                delay_seconds=backoff[task.attempts - 1], bulk=task.kind in BULK_KINDS)
     log.warning("send will be retried", extra={"message_id": task.message_id, "attempt": task.attempts,
                                                 "error_code": error.code})
     return "retrying"
 
 
-def _fail(runtime: Runtime, task: SendTask, error: ProviderError) -> None:
+def _finish(runtime: Runtime, task: SendTask, error: ProviderError, status: str = "failed") -> None:
+    """A final outcome without a delivery, with its reason visible in the message log."""
     with runtime.transaction() as session:
-        record_failure(session, task.message_id, error.reason, error.code, runtime.now())
-    log.warning("send failed", extra={"message_id": task.message_id, "error_code": error.code})
+        record_failure(session, task.message_id, error.reason, error.code, runtime.now(), status=status)
+    log.warning("send failed", extra={"message_id": task.message_id, "status": status,
+                                       "error_code": error.code})

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from gateway.config import Config
 from gateway.domain import OutboundSms, SendResult
-from gateway.providers import console, twilio
+from gateway.providers import africastalking, console, twilio
 
 
 class Sender(Protocol):
@@ -18,12 +18,23 @@ class Sender(Protocol):
     def send(self, message: OutboundSms) -> SendResult: ...
 
 
-PROVIDERS = (console, twilio)
+PROVIDERS = (console, twilio, africastalking)
 _BY_NAME = {module.NAME: module for module in PROVIDERS}
 
 
 def provider_names() -> tuple[str, ...]:
     return tuple(_BY_NAME)
+
+
+def sending_provider(inbound: str | None, configured: str) -> str:
+    """The provider for a message to someone who wrote to us through `inbound`.
+
+    Replies go back the way they came when that provider can send. SMS_PROVIDER=console
+    wins over everything: a demonstration must never text a real person.
+    """
+    if configured == console.NAME or inbound not in _BY_NAME:
+        return configured
+    return inbound
 
 
 def make_sender(name: str, config: Config) -> Sender:

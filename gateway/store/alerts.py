@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.store.models import Alert, Coordinator
-from gateway.store.outbound import queue_outbound
+from gateway.store.models import Alert, Coordinator, Forum, Report
+from gateway.store.outbound import NewCoordinatorMessage, queue_to_coordinators
+
+OPEN = ("pending", "escalated")               # not yet acknowledged by the forum
+NEVER_ESCALATED = ("escalation", "corroboration")   # escalate once; updates follow their first alert
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,7 @@ class AlertTarget:
     forum_id: str
     coordinator_id: int
     language: str
-    reason: str          # subscription | triage | urgent_backup | escalation
+    reason: str          # subscription | triage | urgent_backup | escalation | corroboration
 
 
 def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
@@ -25,27 +28,74 @@ def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
 
 
 def create_alerts(session: Session, *, report_id: int, targets: list[AlertTarget], texts: dict[str, str],
-                  provider: str, now: datetime) -> list[int]:
-    """Create the missing alerts and their queued messages; return the new message ids.
+                  provider: str, now: datetime, kind: str = "alert",
+                  known: set[tuple[str, int]] | None = None, claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """Create the missing alerts and their outbound messages; return the new messages.
 
     `texts` holds the alert text per language. Targets that already have an alert are
-    skipped, so running the pipeline twice creates nothing twice.
+    skipped (`known`, when the caller knows them, saves the query), so running the
+    pipeline twice creates nothing twice. Two INSERTs for any number of alerts.
     """
-    done = existing_targets(session, report_id)
-    message_ids = []
+    done = existing_targets(session, report_id) if known is None else set(known)
+    fresh = []
     for target in targets:
-        if (target.forum_id, target.coordinator_id) in done:
-            continue
-        message = queue_outbound(session, provider=provider, kind="alert", body=texts[target.language],
-                                 now=now, coordinator_id=target.coordinator_id, report_id=report_id)
-        session.add(Alert(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,
-                          message_id=message.id, reason=target.reason, status="pending", created_at=now))
-        done.add((target.forum_id, target.coordinator_id))
-        message_ids.append(message.id)
-    session.flush()
-    return message_ids
+        if (target.forum_id, target.coordinator_id) not in done:
+            done.add((target.forum_id, target.coordinator_id))
+            fresh.append(target)
+    messages = queue_to_coordinators(session, provider=provider, kind=kind, report_id=report_id, now=now,
+                                     bodies=[(t.coordinator_id, texts[t.language]) for t in fresh], claimed=claimed)
+    if messages:
+        session.execute(insert(Alert), [
+            dict(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,
+                 message_id=message.id, reason=target.reason, status="pending", created_at=now)
+            for target, message in zip(fresh, messages)])
+    return messages
 
 
 def coordinators_of(session: Session, forum_id: str) -> list[Coordinator]:
     return list(session.scalars(select(Coordinator).where(
         Coordinator.forum_id == forum_id, Coordinator.active.is_(True)).order_by(Coordinator.id)))
+
+
+def alerted_forums(session: Session, report_id: int) -> set[str]:
+    """The forums a report was routed (or escalated) to: the ones whose coordinators may act on it."""
+    return set(session.scalars(select(Alert.forum_id).where(Alert.report_id == report_id).distinct()))
+
+
+def incident_targets(session: Session, incident_id: int) -> set[tuple[str, int]]:
+    """(forum, coordinator) pairs already alerted about some report of this incident."""
+    rows = session.execute(select(Alert.forum_id, Alert.coordinator_id).join(Report, Report.id == Alert.report_id)
+                           .where(Report.incident_id == incident_id).distinct())
+    return {(forum_id, coordinator_id) for forum_id, coordinator_id in rows}
+
+
+def acknowledge_alerts(session: Session, report_ids: list[int], forum_ids: set[str], now: datetime) -> int:
+    """A forum acknowledges for all its coordinators: no escalation follows. Returns rows changed."""
+    result = session.execute(update(Alert).where(
+        Alert.report_id.in_(report_ids), Alert.forum_id.in_(forum_ids), Alert.status.in_(OPEN))
+        .values(status="acknowledged", acknowledged_at=now))
+    return result.rowcount
+
+
+def close_alerts(session: Session, report_ids: list[int], forum_ids: set[str], now: datetime) -> int:
+    """Closing implies acknowledging: a FIN without an OK stops the escalation too."""
+    result = session.execute(update(Alert).where(
+        Alert.report_id.in_(report_ids), Alert.forum_id.in_(forum_ids), Alert.status != "closed")
+        .values(status="closed", acknowledged_at=func.coalesce(Alert.acknowledged_at, now)))
+    return result.rowcount
+
+
+def overdue_alerts(session: Session, forum: Forum, now: datetime) -> list[Alert]:
+    """Alerts of `forum` still pending past its ack_within_hours, on reports not closed.
+
+    Locked (PostgreSQL) so that two escalation runs never handle the same alert.
+    """
+    deadline = now - timedelta(hours=forum.ack_within_hours)
+    query = (select(Alert).join(Report, Report.id == Alert.report_id)
+             .where(Alert.forum_id == forum.id, Alert.status == "pending",
+                    Alert.reason.not_in(NEVER_ESCALATED), Alert.created_at <= deadline,
+                    Report.status != "closed")
+             .order_by(Alert.report_id, Alert.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Alert, skip_locked=True)
+    return list(session.scalars(query))

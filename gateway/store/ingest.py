@@ -38,6 +38,7 @@ class Ingested:
     report_id: int | None
     reference: str | None
     duplicate: bool
+    message_id: int | None = None        # the inbound message (a reply links to it)
 
 
 def find_inbound(session: Session, provider: str, provider_message_id: str) -> Message | None:
@@ -53,8 +54,9 @@ def record_report(session: Session, reporter: Reporter, new: NewReport, now: dat
     same transaction and the first delivery's reference is returned.
     """
     report_id, reference = _insert_report(session, reporter, new, now)
-    if _insert_message(session, reporter, new, report_id, now):
-        return Ingested(report_id=report_id, reference=reference, duplicate=False)
+    message_id = _insert_message(session, reporter, new, report_id, now)
+    if message_id is not None:
+        return Ingested(report_id=report_id, reference=reference, duplicate=False, message_id=message_id)
     session.execute(delete(_REPORTS).where(_REPORTS.c.id == report_id))
     return _duplicate_of(session, new)
 
@@ -85,14 +87,15 @@ def _insert_report(session: Session, reporter: Reporter, new: NewReport, now: da
     raise RuntimeError("could not draw a free reference code")   # 5 collisions in 148 million codes
 
 
-def _insert_message(session: Session, reporter: Reporter, new: NewReport, report_id: int, now: datetime) -> bool:
-    """The inbound message row; False if this provider message id is already stored."""
+def _insert_message(session: Session, reporter: Reporter, new: NewReport, report_id: int,
+                    now: datetime) -> int | None:
+    """The inbound message row's id; None if this provider message id is already stored."""
     inserted = session.connection().execute(_message_insert(session), {
         "direction": "in", "channel": new.channel, "provider": new.provider,
         "provider_message_id": new.provider_message_id, "kind": "report", "reporter_id": reporter.id,
         "report_id": report_id, "body": storable(new.body), "status": "received", "attempts": 0,
         "created_at": now, "updated_at": now})
-    return inserted.scalar() is not None
+    return inserted.scalar()
 
 
 def storable(text: str) -> str:
@@ -102,7 +105,7 @@ def storable(text: str) -> str:
 
 def _duplicate_of(session: Session, new: NewReport) -> Ingested:
     row = session.execute(
-        select(Report.id, Report.reference).select_from(Message).outerjoin(Report, Report.id == Message.report_id)
+        select(Message.id, Report.id, Report.reference).outerjoin(Report, Report.id == Message.report_id)
         .where(Message.provider == new.provider, Message.provider_message_id == new.provider_message_id)).first()
-    report_id, reference = row if row is not None else (None, None)
-    return Ingested(report_id=report_id, reference=reference, duplicate=True)
+    message_id, report_id, reference = row if row is not None else (None, None, None)
+    return Ingested(report_id=report_id, reference=reference, duplicate=True, message_id=message_id)

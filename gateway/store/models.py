@@ -42,12 +42,14 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(8), default="sms")  # sms | ussd
     provider: Mapped[str] = mapped_column(String(24))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))               # report | receipt | alert | reply | command | keyword | warning | digest
+    # in: report | command | keyword; out: receipt | alert | update | reply | follow_up | opt_out | warning | digest
+    kind: Mapped[str] = mapped_column(String(16))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     body: Mapped[str | None] = mapped_column(Text)              # None after purge
-    # in: received | out: queued, sending, sent, delivered, undelivered, failed, replied_inline
+    # in: received | out: queued, sending, accepted (by the provider), sent, delivered, undelivered,
+    # failed, replied_inline, suppressed (the reporter opted out before it could be sent)
     status: Mapped[str] = mapped_column(String(16))
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     error_code: Mapped[str | None] = mapped_column(String(32))
@@ -55,6 +57,8 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", name="fk_messages_in_reply_to"), index=True)
 
 
 class Report(Base):
@@ -78,7 +82,24 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     processed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", name="fk_reports_incident"),
+                                                    index=True)
     alerts: Mapped[list["Alert"]] = relationship(back_populates="report")
+
+
+class Incident(Base):
+    """Reports of one category in one commune (or cercle, when no commune is known) that
+    arrive within the corroboration window of the first one: coordinators get one alert,
+    then short updates ("3 reports"), not an alert per report."""
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_lookup", "category", "area_pcode", "first_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    area_pcode: Mapped[str] = mapped_column(String(16))
+    first_reference: Mapped[str] = mapped_column(String(12))     # the report coordinators were alerted about
+    report_count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
 
 
 class Forum(Base):
@@ -117,11 +138,24 @@ class Alert(Base):
     forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"))
     coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinators.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    reason: Mapped[str] = mapped_column(String(16))     # subscription | triage | urgent_backup | escalation
+    # subscription | triage | urgent_backup | escalation | corroboration
+    reason: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))     # pending | acknowledged | closed | escalated
     created_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     report: Mapped[Report] = relationship(back_populates="alerts")
+
+
+class ReportAction(Base):
+    """What a coordinator did about a report by SMS: acknowledge (OK) or close (FIN, with a note)."""
+    __tablename__ = "report_actions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"))
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinators.id"))
+    action: Mapped[str] = mapped_column(String(16))      # acknowledge | close
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
 
 
 class AuditEvent(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.db import attach, hot_statement
@@ -16,7 +16,7 @@ from gateway.store.models import Coordinator, Message, Reporter
 
 # Delivery statuses only move forward: callbacks arrive out of order (protocols.md §1.6).
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "replied_inline": 2, "delivered": 3,
-               "undelivered": 3, "failed": 3, "read": 4}
+               "undelivered": 3, "failed": 3, "suppressed": 3, "read": 4}
 FINAL = {"delivered", "undelivered", "failed", "read"}
 
 
@@ -29,17 +29,21 @@ class SendTask:
     coordinator_phone: str | None
     reporter_number_encrypted: str | None
     attempts: int
+    kind: str = "alert"
+    reporter_opted_out: bool = False
     # Set when a worker died mid-send: the provider may or may not have the message since then.
     uncertain_since: datetime | None = None
 
 
 def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now: datetime,
                    coordinator_id: int | None = None, reporter_id: int | None = None,
-                   report_id: int | None = None, status: str = "queued") -> Message:
+                   report_id: int | None = None, status: str = "queued",
+                   in_reply_to_id: int | None = None, failure_reason: str | None = None) -> Message:
     row = session.connection().execute(_outbound_insert(session), {
         "direction": "out", "channel": "sms", "provider": provider, "kind": kind, "body": body,
         "coordinator_id": coordinator_id, "reporter_id": reporter_id, "report_id": report_id,
-        "status": status, "attempts": 0, "created_at": now, "updated_at": now}).one()
+        "status": status, "attempts": 0, "created_at": now, "updated_at": now,
+        "in_reply_to_id": in_reply_to_id, "failure_reason": failure_reason}).one()
     return attach(session, Message, row)
 
 
@@ -49,16 +53,47 @@ def _outbound_insert(insert):
     return insert(Message.__table__).returning(*Message.__table__.c)
 
 
-def claim_for_send(session: Session, message_id: int, now: datetime) -> SendTask | None:
-    """Move a queued message to 'sending'; None if another run already has it or it is done."""
-    # A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
-    claimed = session.execute(
-        update(Message).where(Message.id == message_id, Message.status == "queued",
+@dataclass(frozen=True)
+class NewCoordinatorMessage:
+    """An outbound message to a coordinator, as inserted in bulk by queue_to_coordinators."""
+    id: int
+    coordinator_id: int
+    provider: str
+    kind: str
+    body: str
+    attempts: int
+
+
+def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_id: int, now: datetime,
+                          bodies: list[tuple[int, str]], claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """Insert one message per (coordinator id, body) in one INSERT ... RETURNING.
+
+    `claimed`: the messages start as 'sending' (attempt 1), for a caller that sends them
+    itself right after commit (claimed_task).
+    """
+    if not bodies:
+        return []
+    status, attempts = ("sending", 1) if claimed else ("queued", 0)
+    ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [
+        dict(direction="out", channel="sms", provider=provider, kind=kind, body=body, coordinator_id=coordinator_id,
+             report_id=report_id, status=status, attempts=attempts, created_at=now, updated_at=now)
+        for coordinator_id, body in bodies]).all()
+    return [NewCoordinatorMessage(message_id, coordinator_id, provider, kind, body, attempts)
+            for message_id, (coordinator_id, body) in zip(ids, bodies)]
+
+
+def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> list[SendTask]:
+    """Move queued messages to 'sending'; those another run already has, or that are done, are left out.
+
+    Two statements whatever the number of messages: the claim, and what the sends need.
+    A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
+    """
+    claimed = session.scalars(
+        update(Message).where(Message.id.in_(message_ids), Message.status == "queued",
                               Message.provider_message_id.is_(None))
-        .values(status="sending", attempts=Message.attempts + 1, updated_at=now))
-    if claimed.rowcount != 1:
-        return None
-    return _send_task(session, message_id)
+        .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+        .returning(Message.id)).all()
+    return _send_tasks(session, claimed) if claimed else []
 
 
 def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds: int) -> SendTask | None:
@@ -77,25 +112,53 @@ def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds:
         .values(attempts=Message.attempts + 1, updated_at=now))
     if claimed.rowcount != 1:
         return None
-    return replace(_send_task(session, message_id), uncertain_since=since)
+    return replace(_send_tasks(session, [message_id])[0], uncertain_since=since)
 
 
-def _send_task(session: Session, message_id: int) -> SendTask:
-    message = session.get(Message, message_id)
-    phone = session.scalar(select(Coordinator.phone).where(Coordinator.id == message.coordinator_id)) \
-        if message.coordinator_id else None
-    encrypted = session.scalar(select(Reporter.number_encrypted).where(Reporter.id == message.reporter_id)) \
-        if message.reporter_id and not message.coordinator_id else None
-    return SendTask(message_id=message.id, provider=message.provider, body=message.body or "",
-                    coordinator_phone=phone, reporter_number_encrypted=encrypted,
-                    attempts=message.attempts)
+def _send_tasks(session: Session, message_ids: list[int]) -> list[SendTask]:
+    rows = session.execute(
+        select(Message.id, Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
+               Reporter.number_encrypted, Reporter.opted_out)
+        .outerjoin(Coordinator, Coordinator.id == Message.coordinator_id)
+        .outerjoin(Reporter, Reporter.id == Message.reporter_id)
+        .where(Message.id.in_(message_ids)).order_by(Message.id)).all()
+    return [SendTask(message_id=row.id, provider=row.provider, body=row.body or "", coordinator_phone=row.phone,
+                     attempts=row.attempts, kind=row.kind,
+                     reporter_number_encrypted=None if row.phone else row.number_encrypted,
+                     reporter_opted_out=bool(row.opted_out) and not row.phone)
+            for row in rows]
 
 
-def record_sent(session: Session, message_id: int, *, provider_message_id: str | None,
-                status: str, segments: int | None, now: datetime) -> None:
-    session.execute(update(Message).where(Message.id == message_id).values(
-        provider_message_id=provider_message_id, status=status, segments=segments,
-        failure_reason=None, updated_at=now))
+def claimed_task(message: NewCoordinatorMessage, coordinator_phone: str) -> SendTask:
+    """The SendTask for a message inserted already claimed (queue_to_coordinators(claimed=True))."""
+    return SendTask(message_id=message.id, provider=message.provider, body=message.body,
+                    coordinator_phone=coordinator_phone, reporter_number_encrypted=None,
+                    attempts=message.attempts, kind=message.kind)
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A message the provider took: what to record about it."""
+    message_id: int
+    provider_message_id: str | None
+    status: str
+    segments: int | None
+
+
+_RECORD_SENT = (update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
+                .values(provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
+                        segments=bindparam("handed_segments"), failure_reason=None, updated_at=bindparam("now")))
+
+
+def record_sent(session: Session, handed: list[Handed], now: datetime) -> None:
+    """The provider took these messages: one executemany for all. The status is the provider's
+    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again."""
+    if not handed:
+        return
+    session.execute(_RECORD_SENT, [
+        dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_status=h.status,
+             handed_segments=h.segments, now=now)
+        for h in handed])
 
 
 def record_retry(session: Session, message_id: int, reason: str, code: str | None, now: datetime) -> None:
@@ -104,14 +167,26 @@ def record_retry(session: Session, message_id: int, reason: str, code: str | Non
         status="queued", failure_reason=reason[:200], error_code=code, updated_at=now))
 
 
-def record_failure(session: Session, message_id: int, reason: str, code: str | None, now: datetime) -> None:
+def release_claim(session: Session, message_id: int, now: datetime) -> None:
+    """Hand a claimed message back untried (rate limit): the attempt does not count."""
+    session.execute(update(Message).where(Message.id == message_id, Message.status == "sending").values(
+        status="queued", attempts=Message.attempts - 1, updated_at=now))
+
+
+def record_failure(session: Session, message_id: int, reason: str, code: str | None, now: datetime,
+                   status: str = "failed") -> None:
+    """A final outcome without delivery: failed, or suppressed (the reporter opted out)."""
     session.execute(update(Message).where(Message.id == message_id).values(
-        status="failed", failure_reason=reason[:200], error_code=code, updated_at=now))
+        status=status, failure_reason=reason[:200], error_code=code, updated_at=now))
 
 
 def apply_delivery_status(session: Session, provider: str, provider_message_id: str, status: str,
-                          error_code: str | None, now: datetime) -> bool:
-    """Record a delivery callback; a status never moves back. False if the message is unknown."""
+                          error_code: str | None, now: datetime, failure_reason: str | None = None) -> bool:
+    """Record a delivery callback; a status never moves back. False if the message is unknown.
+
+    `failure_reason` is the provider's own words when it gives some (Africa's Talking's
+    failureReason); otherwise the error code is the reason.
+    """
     message = session.scalar(select(Message).where(
         Message.provider == provider, Message.provider_message_id == provider_message_id,
         Message.direction == "out"))
@@ -122,7 +197,8 @@ def apply_delivery_status(session: Session, provider: str, provider_message_id: 
         message.updated_at = now
         if error_code:
             message.error_code = error_code[:32]
-            message.failure_reason = f"provider error {error_code}"[:200]
+        if error_code or failure_reason:
+            message.failure_reason = (failure_reason or f"provider error {error_code}")[:200]
     return True
 
 

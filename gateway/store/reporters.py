@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from gateway.store.db import attach, hot_statement
@@ -32,3 +33,13 @@ def get_or_create_reporter(session: Session, *, pseudonym: str, number_encrypted
         "pseudonym": pseudonym, "number_encrypted": number_encrypted, "language": language,
         "opted_out": False, "created_at": now, "updated_at": now}).one()
     return attach(session, Reporter, row)
+
+
+def language_of(engine: Engine, pseudonym: str) -> str | None:
+    """The language of a known reporter, None for a number never seen.
+
+    One autocommit read, without BEGIN and COMMIT round trips: every USSD dial asks it.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.scalar(select(Reporter.language).where(Reporter.pseudonym == pseudonym))

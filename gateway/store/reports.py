@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.store.models import Report
+from gateway.store.models import Report, Reporter
 
 UNPROCESSED = "received"
 # Every state in which a report waits for a job; the sweeper re-enqueues reports left in one.
@@ -23,6 +23,18 @@ def get_by_reference(session: Session, reference: str) -> Report | None:
     return session.scalar(select(Report).where(Report.reference == reference))
 
 
+def reporter_report(session: Session, reference: str, reporter_id: int) -> Report | None:
+    """A report by its reference, only if this reporter sent it: SUIVI never reveals another's."""
+    return session.scalar(select(Report).where(Report.reference == reference, Report.reporter_id == reporter_id))
+
+
+def incident_reports(session: Session, report: Report) -> list[Report]:
+    """The report and the others of its incident: coordinators act on an incident as a whole."""
+    if report.incident_id is None:
+        return [report]
+    return list(session.scalars(select(Report).where(Report.incident_id == report.incident_id).order_by(Report.id)))
+
+
 def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 1000) -> list[int]:
     """Reports still waiting for a job (it was lost, or never enqueued). By creation time: a
     stage that commits on its own should also bump updated_at and be swept by that."""
@@ -31,12 +43,14 @@ def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 
         .order_by(Report.id).limit(limit)))
 
 
-def lock_unprocessed(session: Session, report_id: int) -> Report | None:
-    """The report if it still waits for processing, locked against a concurrent worker."""
-    query = select(Report).where(Report.id == report_id, Report.status == UNPROCESSED)
+def lock_for_processing(session: Session, report_id: int) -> tuple[Report, Reporter | None] | None:
+    """The report (and its reporter) if it still waits for processing, locked against a concurrent worker."""
+    query = (select(Report, Reporter).outerjoin(Reporter, Reporter.id == Report.reporter_id)
+             .where(Report.id == report_id, Report.status == UNPROCESSED))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+        query = query.with_for_update(of=Report, skip_locked=True)
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
 def cutoff(now: datetime, seconds: int) -> datetime:

@@ -39,7 +39,7 @@ ENTRIES = [
     ("fr", IC, "affrontements entre communautes bambara et peule a {V}, plusieurs blesses", "ML0405"),
     ("fr", IC, "conflit intercommunautaire a {V}: les deux villages ne se parlent plus depuis le meurtre", "ML0404"),
     ("fr", IC, "des miliciens ont tue 3 bergers peuls pres de Diankabou", "ML0507"),
-    ("fr", IC, "Le massacre d Ogossagou: des chasseurs traditionnels ont attaque le hameau peul, plus de 150 morts", "ML0502"),
+    ("fr", IC, "Le massacre d Ogossagou: des chasseurs traditionnels ont attaque le hameau peul, plus de 150 morts", "ML0503"),
     ("fr", IC, "Des affrontements ont oppose des membres des communautes Daoussahak et Touareg a {V}, faisant plusieurs morts.", "ML0704"),
     ("fr", IC, "les chasseurs donso empechent les peuls d aller au marche de {V}", "ML0405"),
     ("fr", IC, "conflit entre les deux chefferies de {V} pour la succession, bagarres entre familles", "ML0102"),

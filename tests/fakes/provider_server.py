@@ -97,6 +97,25 @@ def twilio_error(status: int, code: int) -> ScriptedResponse:
     return ScriptedResponse(status, {"code": code, "message": "scripted error", "status": status})
 
 
+def at_answer(status_code: int, status: str, message_id: str, number: str | None) -> ScriptedResponse:
+    """Africa's Talking's 201 answer to /version1/messaging for one recipient (protocols.md §2.3)."""
+    recipient = {"statusCode": status_code, "number": number, "status": status, "cost": "XOF 25.0000",
+                 "messageId": message_id}
+    sent = 1 if status_code in (100, 101, 102) else 0
+    return ScriptedResponse(201, {"SMSMessageData": {"Message": f"Sent to {sent}/1 Total Cost: XOF 25.0000",
+                                                     "Recipients": [recipient]}})
+
+
+def at_sent(request: Received) -> ScriptedResponse:
+    """The usual answer: sent, with a fresh message id."""
+    return at_answer(101, "Success", f"ATXid_{abs(hash(request.body)) % 10**24:024d}", request.form.get("to"))
+
+
+def at_refused(status_code: int, status: str) -> ScriptedResponse:
+    """A 2xx whose recipient entry says the message was not sent."""
+    return at_answer(status_code, status, "None", "+22376000001")
+
+
 class TwilioLedger:
     """A Twilio that remembers what it accepted: POST creates, GET Messages.json lists (newest first).
 

@@ -82,6 +82,8 @@ class Load:
 
 
 def _form(n: int) -> dict[str, str]:
+    # Reporters' numbers: +223 65…, clear of the demo coordinators (+223 76 00 00 01…), whose
+    # messages are commands, never reports.
     sid = f"SM{next(_sids):08d}{int(time.time() * 1000) % 10**24:024d}"
-    return {"MessageSid": sid, "AccountSid": "AC" + "1" * 32, "From": f"+22376{n % 500:06d}",
+    return {"MessageSid": sid, "AccountSid": "AC" + "1" * 32, "From": f"+22365{n % 500:06d}",
             "To": "+15005550006", "Body": f"{TEXTS[n % len(TEXTS)]} ({n})", "NumSegments": "1"}

@@ -45,3 +45,11 @@ def test_production_refuses_to_start_without_real_secrets(tmp_path, missing, nam
 def test_production_refuses_plain_http_public_url(tmp_path):
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         load_config(dict(PRODUCTION, PUBLIC_BASE_URL="http://gw.example.ml", GATEWAY_INSTANCE_DIR=str(tmp_path)))
+
+
+def test_production_on_africas_talking_needs_its_credentials_and_webhook_token(tmp_path):
+    env = dict(PRODUCTION, SMS_PROVIDER="africastalking", GATEWAY_INSTANCE_DIR=str(tmp_path),
+               AT_USERNAME="gateway", AT_API_KEY="key")
+    assert load_config(env).sms_provider == "africastalking"
+    with pytest.raises(ConfigError, match="AT_API_KEY"):
+        load_config({k: v for k, v in env.items() if k != "AT_WEBHOOK_TOKEN"})

@@ -47,9 +47,15 @@ class Webhook:
     fields: dict                                            # field name -> strategy of values
     authenticate: Callable[[str, dict], tuple[str, dict]]   # (path, form) -> (target with query, headers)
     reply_type: str                                         # mimetype of a 200
+    malformed_status: int = 400                             # USSD: 200 with an END, since a 4xx ends the session
+
+
+def with_at_token(path: str, _form: dict) -> tuple[str, dict]:
+    return path + "?" + urllib.parse.urlencode({"token": TEST_KEYS["AT_WEBHOOK_TOKEN"]}), {}
 
 
 plausible_sid = st.builds(new_sid)
+plausible_at_id = st.builds(lambda: "ATUid_" + new_sid())
 WEBHOOKS = [
     Webhook("twilio sms", "/webhooks/twilio/sms", {
         "MessageSid": st.one_of(plausible_sid, plausible_sid, hostile_text),
@@ -64,6 +70,26 @@ WEBHOOKS = [
         "MessageStatus": st.one_of(st.sampled_from(["delivered", "failed", "undelivered", "sent"]), hostile_text),
         "ErrorCode": st.one_of(st.just("30003"), hostile_text),
     }, sign_twilio, "text/xml"),
+    Webhook("africastalking ussd", "/webhooks/africastalking/ussd", {
+        "sessionId": st.one_of(plausible_at_id, plausible_at_id, hostile_text),
+        "serviceCode": st.one_of(st.just("*384*123#"), hostile_text),
+        "phoneNumber": st.one_of(st.just(REPORTER), hostile_text),
+        "networkCode": st.one_of(st.just("61002"), hostile_text),
+        "text": st.one_of(st.just(""), st.sampled_from(["1", "1*3", "1*3*99"]), hostile_text),
+    }, with_at_token, "text/plain", malformed_status=200),
+    Webhook("africastalking sms", "/webhooks/africastalking/sms", {
+        "id": st.one_of(plausible_at_id, plausible_at_id, hostile_text),
+        "from": st.one_of(st.just(REPORTER), hostile_text),
+        "to": st.one_of(st.just("36123"), hostile_text),
+        "text": hostile_text,
+        "date": st.one_of(st.just("2026-11-02 09:00:00"), hostile_text),
+        "linkId": hostile_text,
+    }, with_at_token, "text/plain"),
+    Webhook("africastalking delivery", "/webhooks/africastalking/delivery", {
+        "id": st.one_of(plausible_at_id, hostile_text),
+        "status": st.one_of(st.sampled_from(["Success", "Failed", "Rejected", "Sent"]), hostile_text),
+        "failureReason": st.one_of(st.just("UserInBlackList"), hostile_text),
+    }, with_at_token, "text/plain"),
 ]
 IDS = [hook.label for hook in WEBHOOKS]
 
@@ -101,7 +127,7 @@ def test_signed_random_forms_get_an_answer_never_a_500(client, runtime, hook):
     @given(form=forms(hook))
     def check(form):
         response = post(client, hook, form)
-        assert response.status_code in (200, 400), response.get_data(as_text=True)
+        assert response.status_code in (200, hook.malformed_status, 400), response.get_data(as_text=True)
         assert_no_reflection(response, form)
         if response.status_code == 200:
             assert response.mimetype == hook.reply_type
@@ -157,9 +183,10 @@ def test_invalid_utf8_is_refused_or_answered_not_crashed(client, runtime, hook, 
                                                                  errors="replace")}
     _, headers = hook.authenticate(hook.path, form)
     for given_headers in ({}, headers):
-        response = client.post(hook.path, data=raw, headers=given_headers,
+        target = hook.authenticate(hook.path, form)[0] if given_headers is headers else hook.path
+        response = client.post(target, data=raw, headers=given_headers,
                                content_type="application/x-www-form-urlencoded")
-        assert response.status_code in (400, 403), response.get_data(as_text=True)
+        assert response.status_code in (hook.malformed_status, 403), response.get_data(as_text=True)
 
 
 CONTENT_TYPES = [
@@ -175,17 +202,30 @@ CONTENT_TYPES = [
 @pytest.mark.parametrize("hook", WEBHOOKS, ids=IDS)
 @pytest.mark.parametrize("label, content_type, data", CONTENT_TYPES, ids=[case[0] for case in CONTENT_TYPES])
 def test_wrong_content_types_are_refused_not_crashed(client, runtime, hook, label, content_type, data):
-    _, headers = hook.authenticate(hook.path, {})      # the signature of an empty form
-    for given_headers in ({}, headers):
-        response = client.post(hook.path, data=data, content_type=content_type, headers=given_headers)
-        assert response.status_code in (400, 403), (label, response.status_code)
+    signed_target, headers = hook.authenticate(hook.path, {})      # the signature of an empty form
+    for target, given_headers in ((hook.path, {}), (signed_target, headers)):
+        response = client.post(target, data=data, content_type=content_type, headers=given_headers)
+        assert response.status_code in (hook.malformed_status, 403), (label, response.status_code)
 
 
 @pytest.mark.parametrize("hook", WEBHOOKS, ids=IDS)
 @pytest.mark.parametrize("size", [64 * 1024 + 1, 1024 * 1024])
 def test_huge_bodies_are_refused_before_anything_is_read(client, hook, size):
-    response = client.post(hook.path, data=b"Body=" + b"x" * size, content_type="application/x-www-form-urlencoded")
+    target, headers = hook.authenticate(hook.path, {})
+    response = client.post(target, data=b"Body=" + b"x" * size, headers=headers,
+                           content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413 and response.mimetype == "text/plain"
+
+
+def test_every_ussd_hop_gets_200_and_a_con_or_end_screen(client, runtime):
+    hook = next(hook for hook in WEBHOOKS if hook.label == "africastalking ussd")
+
+    @FUZZ
+    @given(form=forms(hook))
+    def check(form):
+        response = post(client, hook, form)
+        assert response.status_code == 200 and response.get_data(as_text=True)[:4] in ("CON ", "END ")
+    check()
 
 
 def test_hostile_strings_through_the_ussd_engine():

@@ -51,7 +51,7 @@ def test_bad_lines_give_an_error_line_and_the_loop_goes_on(label, line, expected
 
 
 def test_blank_lines_are_skipped_and_hint_is_used():
-    results = run_lines("", json.dumps({"id": 1, "text": "vol a Sokolo", "hint_pcode": "ML0502"}))
+    results = run_lines("", json.dumps({"id": 1, "text": "vol a Doura", "hint_pcode": "ML0502"}))
     assert len(results) == 1
     assert results[0]["places"][0]["cercle_pcode"] == "ML0502"
 
@@ -83,15 +83,29 @@ def test_eval_set_is_well_formed():
 
 
 def test_held_out_set_accuracy_floor():
-    """Accuracy floor on messages never used to tune the lexicons.
+    """Accuracy floor on messages never used to tune the lexicons or the place rules.
 
-    macro-F1 is held to the issue's target (0.85). Place accuracy is held to the level reached
-    (issue targets: region 0.95, cercle 0.90): the misses are village names shared by places in
-    several cercles, written without any other place and without the reporter's last known
-    area; those go to triage as ambiguous rather than being guessed.
+    macro-F1 is held to the issue's target (0.85), place accuracy to the level reached
+    (issue targets: region 0.95, cercle 0.90). The remaining misses are village names shared
+    by places in several cercles, written with no other place and no last known area: those
+    go to triage as ambiguous rather than being guessed.
     """
     report = evaluate_file(DATA / "eval_heldout.jsonl")
     assert report.macro_f1 >= 0.85, format_report(report)
-    assert report.region_accuracy >= 0.88, format_report(report)
-    assert report.cercle_accuracy >= 0.85, format_report(report)
+    assert report.region_accuracy >= 0.95, format_report(report)
+    assert report.cercle_accuracy >= 0.92, format_report(report)
+    assert report.place_false_positives == 0, format_report(report)
+
+
+def test_second_held_out_set_accuracy_floor():
+    """Incident prose (ACLED-like English and French, some SMS) written after the notable
+    localities and the area rules were built, and not used to tune them."""
+    records = load_records(DATA / "eval_heldout2.jsonl")
+    assert len(records) >= 80 and len({r["id"] for r in records}) == len(records)
+    assert all(r["cercle_pcode"].startswith(r["region_pcode"])
+               for r in records if r["cercle_pcode"])
+    report = evaluate_records(records)
+    assert report.macro_f1 >= 0.85, format_report(report)
+    assert report.region_accuracy >= 0.97, format_report(report)
+    assert report.cercle_accuracy >= 0.97, format_report(report)
     assert report.place_false_positives == 0, format_report(report)

@@ -55,9 +55,8 @@ def leave_alert_sending(runtime, clock, client) -> int:
     send_sms(client, KENIEBA)
     with runtime.transaction() as session:
         report_id = session.scalar(select(Report.id))
-    [message_id] = process_report(runtime, report_id)
-    with runtime.transaction() as session:
-        session.execute(update(Message).where(Message.id == message_id).values(status="sending", attempts=1))
+    [task] = process_report(runtime, report_id)         # alerts are created claimed ('sending', attempt 1)
+    message_id = task.message_id
     clock.advance(seconds=runtime.config.send_stuck_seconds + 1)
     return message_id
 

@@ -5,16 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store.models import Message
-from tests.fakes.provider_server import FakeProviderServer, twilio_created, twilio_error
+from tests.fakes.provider_server import twilio_error
 from tests.helpers import REPORTER, send_sms, signed_post
 
 KENIEBA_MINING = "Bagarre entre orpailleurs sur le site d'orpaillage de Kenieba"
-
-
-@pytest.fixture
-def fake_twilio():
-    with FakeProviderServer(twilio_created) as server:
-        yield server
 
 
 @pytest.fixture

@@ -72,6 +72,16 @@ class PlaceIndex:
             self._starts[word] = longest
         return longest
 
+    def name_lengths(self, words: list[str]) -> list[int]:
+        """longest_name_from for every word of a message, with the memo probed inline: this
+        runs on every word of every message."""
+        memo = self._starts
+        lengths = [memo.get(word) for word in words]
+        if None in lengths:
+            lengths = [self.longest_name_from(word) if n is None else n
+                       for word, n in zip(words, lengths)]
+        return lengths
+
     def may_continue(self, first: str, second: str) -> bool:
         """Could a name of two or more words start with these two?"""
         return (first, second) in self.first_pairs or \

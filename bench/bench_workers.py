@@ -1,0 +1,274 @@
+"""Worker throughput: reports fully processed per second by 2 worker processes, next to
+RQ's own no-op job rate measured in the same run, with the same worker class and command.
+
+"Fully processed": classified, places recognised, routed, corroborated, alerts created and
+handed to the provider. The provider is `console` (records, sends nothing: the fake
+provider, no network), so the figure is our own cost, not a provider's latency. The rate
+limiter and loop guard still run (limit set far above the load).
+
+Both measurements start the production worker, `gateway worker --burst` (SimpleWorker:
+see workers/runner.py), twice, on a queue filled beforehand, and count from the first job
+started to the last job ended (RQ's own timestamps), so process start-up is left out of
+both alike. Rounds alternate no-op and reports; the table gives each round and the median.
+The machine is shared, so each run also reports the workers' own CPU time per job
+(getrusage of the worker processes, minus the CPU of two workers starting on an empty
+queue): unlike jobs/s it hardly moves with other people's load. PostgreSQL's and Redis's
+CPU are not in it. Last, the same report job is run in this process, phase by phase, to
+show where its CPU goes: classification and places, the database work of routing, and the
+hand-off (rate limit, loop guard, provider, recording).
+
+Needs real PostgreSQL and Redis; the database's tables are emptied, the Redis db flushed:
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/gw_routing \
+    REDIS_URL=redis://127.0.0.1:6379/3 python bench/bench_workers.py [--reports 600] [--noop 2000]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cryptography.fernet import Fernet  # noqa: E402
+from rq import Queue  # noqa: E402
+from rq.job import Job  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from gateway.config import load_config  # noqa: E402
+from gateway.domain import InboundSms  # noqa: E402
+from gateway.forums_file import parse_forums_file  # noqa: E402
+from gateway.intake import receive_sms  # noqa: E402
+from gateway.queues import RESULT_TTL  # noqa: E402
+from gateway.runtime import build_runtime  # noqa: E402
+from gateway.store.forums import load_forums  # noqa: E402
+from gateway.store.migrate import upgrade  # noqa: E402
+from gateway.store.models import Base, Message, Report  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+GATEWAY = str(Path(sys.executable).parent / "gateway")
+WORKERS = 2
+TARGET_RATIO = 0.8
+NOOP = "bench.bench_workers.noop"
+# A realistic mix: several forums, triage, urgent reports (backups alerted), and repeats
+# of one category in one cercle (corroboration: updates instead of alerts).
+TEXTS = [
+    "Bagarre entre orpailleurs sur le site d'orpaillage de Kenieba, la tension monte",
+    "Trafic de drogue a Kita, des trafiquants passent la nuit pres du marche",
+    "Des jihadistes ont attaque un village pres de Bandiagara, des blesses",
+    "Manifestation devant la mairie de Kidal depuis ce matin",
+    "Conflit foncier entre agriculteurs et eleveurs a San pour un champ",
+    "Une femme a ete violee par des hommes armes pres de Niono",
+    "Des militaires font du racket au checkpoint de Bougouni",
+    "bonjour je voulais savoir comment ca marche",
+]
+
+
+def noop() -> None:
+    """RQ's own cost per job: the job the baseline runs."""
+
+
+def main() -> None:
+    args = _arguments()
+    env = _worker_env(Path(tempfile.mkdtemp(prefix="bench-workers-")))
+    upgrade(env["DATABASE_URL"])
+    runtime = build_runtime(load_config(env))
+    rounds = [_round(runtime, env, args, number) for number in range(1, args.rounds + 1)]
+    summary = _summary(rounds)
+    summary["report_cpu_breakdown_ms"] = _breakdown(runtime, args.reports)
+    machine = _machine(runtime)
+    table = _table(rounds, summary, args, machine)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "workers.md").write_text(table + "\n", encoding="utf-8")
+    (RESULTS / "workers.json").write_text(json.dumps(
+        {"machine": machine, "arguments": vars(args), "rounds": rounds, "summary": summary}, indent=2) + "\n")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reports", type=int, default=600)
+    parser.add_argument("--noop", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql") or not os.environ.get("REDIS_URL"):
+        parser.error("set DATABASE_URL (PostgreSQL) and REDIS_URL: this bench measures the real services")
+    return args
+
+
+def _worker_env(instance: Path) -> dict[str, str]:
+    return dict(os.environ, SMS_PROVIDER="console", RATE_LIMIT_SEGMENTS_PER_SECOND="1000000",
+                SECRET_KEY="bench-" + "x" * 40, NUMBER_KEY=Fernet.generate_key().decode(),
+                PSEUDONYM_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                GATEWAY_INSTANCE_DIR=str(instance), PYTHONPATH=str(ROOT))
+
+
+def _round(runtime, env: dict, args, number: int) -> dict:
+    _reset(runtime)
+    startup_cpu = _run_workers(runtime, env, [])[2]
+    noop_ids = [Queue("reports", connection=runtime.redis).enqueue(NOOP, result_ttl=RESULT_TTL).id
+                for _ in range(args.noop)]
+    noop_rate, noop_wall, noop_cpu = _run_workers(runtime, env, noop_ids)
+    report_ids = _ingest(runtime, args.reports)
+    report_rate, report_wall, report_cpu = _run_workers(runtime, env, [f"report-{rid}" for rid in report_ids])
+    handed = _check_fully_processed(runtime, len(report_ids))
+    result = dict(round=number, noop_jobs=args.noop, noop_per_s=round(noop_rate, 1), noop_wall_s=round(noop_wall, 2),
+                  noop_cpu_ms_per_job=round(1000 * (noop_cpu - startup_cpu) / args.noop, 2),
+                  reports=len(report_ids), reports_per_s=round(report_rate, 1), reports_wall_s=round(report_wall, 2),
+                  report_cpu_ms_per_job=round(1000 * (report_cpu - startup_cpu) / len(report_ids), 2),
+                  messages_handed_to_provider=handed, ratio=round(report_rate / noop_rate, 3),
+                  worker_startup_cpu_s=round(startup_cpu, 2))
+    result["cpu_ratio"] = round(result["noop_cpu_ms_per_job"] / result["report_cpu_ms_per_job"], 3)
+    print(f"round {number}: no-op {noop_rate:.0f}/s, reports {report_rate:.0f}/s, ratio {result['ratio']}; "
+          f"CPU/job no-op {result['noop_cpu_ms_per_job']} ms, report {result['report_cpu_ms_per_job']} ms",
+          file=sys.stderr)
+    return result
+
+
+def _reset(runtime) -> None:
+    runtime.redis.flushdb()
+    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with runtime.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    with runtime.transaction() as session:
+        load_forums(session, parse_forums_file((ROOT / "config" / "forums.demo.yaml").read_text(encoding="utf-8")))
+
+
+def _ingest(runtime, count: int) -> list[int]:
+    """Reports arrive as through the webhook (not timed): rows committed, jobs enqueued."""
+    ids = []
+    for index in range(count):
+        inbound = InboundSms(provider="twilio", provider_message_id=f"SMbench{index:026d}",
+                             sender=f"+2236{5000000 + index:07d}", recipient="+15005550006",
+                             body=TEXTS[index % len(TEXTS)])
+        receive_sms(runtime, inbound)
+    with runtime.transaction() as session:
+        ids = list(session.scalars(select(Report.id).order_by(Report.id)))
+    return ids
+
+
+def _run_workers(runtime, env: dict, job_ids: list[str]) -> tuple[float, float, float]:
+    """Start the workers on the filled queue; return (jobs/s from RQ's timestamps, wall seconds,
+    CPU seconds the worker processes used)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    workers = [subprocess.Popen([GATEWAY, "worker", "--burst"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(WORKERS)]
+    for worker in workers:
+        if worker.wait(timeout=600) != 0:
+            raise SystemExit("a worker failed; run `gateway worker --burst` by hand to see why")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if not job_ids:
+        return 0.0, wall, cpu
+    jobs = Job.fetch_many(job_ids, connection=runtime.redis)
+    if any(job is None or job.get_status() != "finished" for job in jobs):
+        raise SystemExit("not every job finished")
+    span = (max(job.ended_at for job in jobs) - min(job.started_at for job in jobs)).total_seconds()
+    return len(jobs) / span, wall, cpu
+
+
+def _check_fully_processed(runtime, expected: int) -> int:
+    """Every report routed, every alert and update handed to the provider in the report's job."""
+    with runtime.transaction() as session:
+        processed = session.scalar(select(func.count()).select_from(Report).where(
+            Report.status.in_(("routed", "triage"))))
+        outbound = dict(session.execute(select(Message.status, func.count()).where(
+            Message.kind.in_(("alert", "update"))).group_by(Message.status)).all())
+    if processed != expected or set(outbound) != {"sent"}:
+        raise SystemExit(f"not fully processed: {processed}/{expected} reports, messages {outbound}")
+    return outbound["sent"]
+
+
+def _breakdown(runtime, count: int) -> dict:
+    """CPU per report, by phase, of the report job run here (after one warm-up report)."""
+    from workers import pipeline, sending
+    from workers.pipeline import analyse
+
+    _reset(runtime)
+    report_ids = _ingest(runtime, count)
+    logging.disable(logging.INFO)                    # as in the workers, whose output is discarded
+    sending.send_claimed(runtime, pipeline.process_report(runtime, report_ids[0]))
+    store = send = classify = 0.0
+    for index, report_id in enumerate(report_ids[1:], start=1):
+        started = time.process_time()
+        tasks = pipeline.process_report(runtime, report_id)
+        processed = time.process_time()
+        sending.send_claimed(runtime, tasks)
+        sent = time.process_time()
+        analyse(Report(text=TEXTS[index % len(TEXTS)], details={}), None)
+        classify += time.process_time() - sent
+        store += processed - started
+        send += sent - processed
+    logging.disable(logging.NOTSET)
+    n = len(report_ids) - 1
+    return dict(classify_and_places=round(1000 * classify / n, 2), routing_database=round(1000 * (store - classify) / n, 2),
+                hand_off=round(1000 * send / n, 2))
+
+
+def _summary(rounds: list[dict]) -> dict:
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    return dict(noop_per_s=median("noop_per_s"), reports_per_s=median("reports_per_s"), ratio=median("ratio"),
+                noop_cpu_ms_per_job=median("noop_cpu_ms_per_job"),
+                report_cpu_ms_per_job=median("report_cpu_ms_per_job"), cpu_ratio=median("cpu_ratio"),
+                target_ratio=TARGET_RATIO, meets_target=median("ratio") >= TARGET_RATIO)
+
+
+def _machine(runtime) -> dict:
+    with runtime.engine.connect() as connection:
+        postgres = connection.execute(text("SHOW server_version")).scalar()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    import rq
+    return dict(date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), uname=" ".join(platform.uname()),
+                cpu=cpu, cpus=os.cpu_count(), load_average=os.getloadavg(), python=platform.python_version(),
+                rq=rq.__version__, redis=runtime.redis.info()["redis_version"], postgresql=postgres,
+                worker="rq.SimpleWorker via `gateway worker --burst`", processes=WORKERS)
+
+
+def _table(rounds: list[dict], summary: dict, args, machine: dict) -> str:
+    lines = [
+        "# Worker throughput: reports fully processed vs RQ no-op jobs",
+        "",
+        f"{machine['date']} · {machine['uname']}",
+        f"CPU: {machine['cpu']} × {machine['cpus']} · load average at the end {machine['load_average']} · "
+        f"Python {machine['python']}, rq {machine['rq']}, Redis {machine['redis']}, PostgreSQL {machine['postgresql']}",
+        f"Workers: {machine['processes']} × {machine['worker']}; provider `console`; "
+        f"{args.noop} no-op jobs and {args.reports} reports per round.",
+        "",
+        "| round | no-op jobs/s | reports/s | ratio | worker CPU ms/job: no-op | report | CPU ratio "
+        "| messages handed to the provider |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [f"| {r['round']} | {r['noop_per_s']} | {r['reports_per_s']} | {r['ratio']} | "
+              f"{r['noop_cpu_ms_per_job']} | {r['report_cpu_ms_per_job']} | {r['cpu_ratio']} | "
+              f"{r['messages_handed_to_provider']} |" for r in rounds]
+    verdict = "meets" if summary["meets_target"] else "is below"
+    lines += [f"| **median** | **{summary['noop_per_s']}** | **{summary['reports_per_s']}** | "
+              f"**{summary['ratio']}** | **{summary['noop_cpu_ms_per_job']}** | "
+              f"**{summary['report_cpu_ms_per_job']}** | **{summary['cpu_ratio']}** | |", "",
+              f"Target: reports/s ≥ {TARGET_RATIO} × no-op jobs/s. The median ratio {verdict} the target. "
+              "CPU ratio: no-op CPU per job / report CPU per job, in the worker processes only.", "",
+              "Where a report job's own CPU goes (in-process, ms per report, RQ's share excluded):", "",
+              "| classification and places | routing: database work | hand-off: throttle, provider, record |",
+              "|---|---|---|",
+              "| {classify_and_places} | {routing_database} | {hand_off} |".format(**summary["report_cpu_breakdown_ms"])]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
