@@ -105,8 +105,7 @@ def storable(text: str) -> str:
 
 def _duplicate_of(session: Session, new: NewReport) -> Ingested:
     row = session.execute(
-        select(Report.id, Report.reference, Message.id).select_from(Message)
-        .outerjoin(Report, Report.id == Message.report_id)
+        select(Message.id, Report.id, Report.reference).outerjoin(Report, Report.id == Message.report_id)
         .where(Message.provider == new.provider, Message.provider_message_id == new.provider_message_id)).first()
-    report_id, reference, message_id = row if row is not None else (None, None, None)
+    message_id, report_id, reference = row if row is not None else (None, None, None)
     return Ingested(report_id=report_id, reference=reference, duplicate=True, message_id=message_id)
