@@ -58,6 +58,7 @@ class EmbeddedWorker(threading.Thread):
                 worker.work(burst=True, logging_level="WARNING")
                 if tick % ticks_per_sweep == 0:
                     self._sweep()
+                    self._runtime.queues.enqueue_trends_tick(self._runtime.now())   # throttled inside the job
             except Exception:  # keep the thread alive; the error is logged, the sweeper retries
                 log.exception("embedded worker iteration failed")
             tick += 1

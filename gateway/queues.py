@@ -8,7 +8,7 @@ source of truth (the sweeper re-enqueues whatever is left waiting).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -20,6 +20,7 @@ from rq.utils import parse_composite_key
 PROCESS_REPORT = "workers.jobs.process_report"
 SEND_MESSAGE = "workers.jobs.send_message"
 ESCALATE = "workers.jobs.escalate"
+TRENDS_TICK = "workers.jobs.trends_tick"
 QUEUE_NAMES = ("sends", "reports", "bulk")
 RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
@@ -50,6 +51,14 @@ class Queues:
     def enqueue_escalation(self) -> bool:
         """The periodic escalation check: one at a time (unique id), on the alerts' queue."""
         return self._enqueue("sends", ESCALATE, None, job_id="escalate")
+
+    def enqueue_trends_tick(self, now: datetime) -> bool:
+        """The periodic trends job (spike check, due digests); it decides itself what is due.
+
+        One job id, so ticks from several workers queue it once; the argument (the minute it was
+        asked for) only shows in RQ's job list.
+        """
+        return self._enqueue("reports", TRENDS_TICK, int(now.timestamp()) // 60, job_id="trends-tick")
 
     def depth(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.by_name.items()}

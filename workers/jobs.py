@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from gateway.runtime import current
 from workers import escalation, pipeline, sending
+from workers.trends import run as trends
 
 
 def process_report(report_id: int) -> int:
@@ -25,3 +26,8 @@ def send_message(message_id: int) -> str:
 def escalate() -> int:
     """The periodic escalation check; returns how many alerts it escalated."""
     return escalation.escalate_overdue(current()).alerts_escalated
+
+
+def trends_tick(asked_minute: int) -> str:
+    """The periodic trends job: the spike check and any weekly digest that is due."""
+    return trends.tick(current())

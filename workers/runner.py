@@ -50,6 +50,7 @@ def _housekeeping(runtime) -> None:
     drain_quietly(runtime)
     if runtime.redis.set(SWEEP_LOCK, "1", nx=True, ex=runtime.config.sweep_interval_seconds):
         sweep(runtime)
+        runtime.queues.enqueue_trends_tick(runtime.now())   # throttled inside the job
 
 
 def _every(seconds: int, name: str, task) -> None:

@@ -5,9 +5,9 @@ time a status is added; the allowed values are listed beside each column.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -43,6 +43,7 @@ class Message(Base):
     provider: Mapped[str] = mapped_column(String(24))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     # in: report | command | keyword; out: receipt | alert | update | reply | follow_up | opt_out
+    # | warning | digest (trends)
     kind: Mapped[str] = mapped_column(String(16))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
@@ -169,3 +170,33 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TrendWarning(Base):
+    """An early warning sent for a rise in one category in one area (de-identified: counts only).
+
+    Kept so that the same area and category is not warned again within 7 days; the unique
+    key makes a re-run on the same day create nothing twice.
+    """
+    __tablename__ = "trend_warnings"
+    __table_args__ = (UniqueConstraint("category", "area_pcode", "detected_on", name="uq_trend_warnings_area_day"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    area_pcode: Mapped[str] = mapped_column(String(16))            # a region or cercle P-code
+    detected_on: Mapped[date] = mapped_column(Date)
+    observed: Mapped[int] = mapped_column(Integer)                  # reporters in the last 7 days
+    expected: Mapped[float] = mapped_column(Float)                  # the area's own baseline
+    threshold: Mapped[float] = mapped_column(Float)
+    forum_ids: Mapped[list] = mapped_column(default=list)           # who was warned ([] = nobody subscribed)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TrendDigest(Base):
+    """A weekly digest sent to a working group: one per (group, ISO week)."""
+    __tablename__ = "trend_digests"
+    __table_args__ = (UniqueConstraint("forum_id", "week_start", name="uq_trend_digests_forum_week"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    forum_id: Mapped[str] = mapped_column(ForeignKey("forums.id"))
+    week_start: Mapped[date] = mapped_column(Date)                  # the Monday of the week summarised
+    messages: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]

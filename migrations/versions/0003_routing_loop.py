@@ -6,14 +6,14 @@
 - messages.in_reply_to_id: the inbound message an outbound reply answers, so that a
   duplicate delivery gets the same reply and creates nothing.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
