@@ -23,7 +23,7 @@ from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
 MAX_INLINE_WAIT_SECONDS = 2.0      # longer rate-limit waits free the worker and come back later
-BULK_KINDS = ("follow_up",)         # behind alerts, receipts and replies
+BULK_KINDS = ("follow_up", "digest")   # behind alerts, receipts and replies (retries stay there too)
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
