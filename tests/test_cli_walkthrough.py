@@ -34,7 +34,7 @@ def embedded_env(tmp_path):
 
 
 def wait_until_up(url: str, server) -> None:
-    for _ in range(100):
+    for _ in range(600):             # up to a minute: a loaded 2-core CI machine starts slowly
         try:
             urllib.request.urlopen(url + "/healthz", timeout=1)
             return
