@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
         # Checked only where the console asks (below): provider webhooks and the token API carry no cookie.
         WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
     csrf.init_app(app)
-    from gateway.web.console import audit_views, forums, login, messages, reports, simulator  # noqa: F401  (routes)
+    from gateway.web.console import audit_views, forums, login, messages, reports, simulator, trends  # noqa: F401  (routes)
 
     app.register_blueprint(blueprint, url_prefix="/staff")
 

@@ -10,7 +10,7 @@ LANGUAGES = ("fr", "en")
 FR = {
     "app_name": "Passerelle de signalement", "console": "Console",
     "nav_reports": "Signalements", "nav_messages": "Messages", "nav_forums": "Forums",
-    "nav_audit": "Journal d'audit", "nav_simulator": "Simulateur",
+    "nav_audit": "Journal d'audit", "nav_simulator": "Simulateur", "nav_trends": "Tendances",
     "role_admin": "administrateur", "role_auditor": "auditeur", "role_coordinator": "coordinateur",
     "logout": "Se déconnecter", "login": "Se connecter", "login_title": "Connexion du personnel",
     "email": "Adresse e-mail", "password": "Mot de passe",
@@ -76,7 +76,7 @@ FR = {
 EN = {
     "app_name": "Reporting gateway", "console": "Console",
     "nav_reports": "Reports", "nav_messages": "Messages", "nav_forums": "Forums",
-    "nav_audit": "Audit log", "nav_simulator": "Simulator",
+    "nav_audit": "Audit log", "nav_simulator": "Simulator", "nav_trends": "Trends",
     "role_admin": "admin", "role_auditor": "auditor", "role_coordinator": "coordinator",
     "logout": "Sign out", "login": "Sign in", "login_title": "Staff sign-in",
     "email": "E-mail address", "password": "Password",
