@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from gateway.keywords import parse_keyword
 from gateway.store.ingest import storable
 from gateway.store.models import Message, Report
 from tests.conftest import TEST_KEYS
@@ -166,8 +167,9 @@ def _stored_exactly(client, runtime, body):
     assert response.status_code == 200
     with runtime.transaction() as session:
         message = session.scalar(select(Message).where(Message.provider_message_id == form["MessageSid"]))
-        report = session.get(Report, message.report_id)
-        assert message.body == report.text == storable(body)     # SQL, HTML, controls: kept as data
+        assert message.body == storable(body)                      # SQL, HTML, controls: kept as data
+        if parse_keyword(body) is None:                            # a keyword (e.g. STATUS) makes no report
+            assert session.get(Report, message.report_id).text == storable(body)
 
 
 def test_sql_html_and_control_characters_are_stored_as_plain_data(client, runtime):
