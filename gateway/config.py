@@ -73,6 +73,9 @@ class Config:
     send_stuck_seconds: int = 300    # a message 'sending' this long: its worker died mid-send
     worker_heartbeat_seconds: int = 10   # a worker silent for 3x this long is dead
     database_connect_timeout: int = 5    # seconds; a webhook must answer before the provider gives up
+    # A report job processes up to this many waiting reports in one transaction (its own first):
+    # RQ's own cost per job is then paid once per batch, not once per report. 1: one at a time.
+    report_batch_size: int = 50
 
     @property
     def spool_path(self) -> Path:
@@ -123,6 +126,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         **_reliability_settings(env),
         **_sending_settings(env),
         retention_days=_positive_int(env, "RETENTION_DAYS", 365),
+        report_batch_size=_positive_int(env, "REPORT_BATCH_SIZE", 50),
     )
     config = replace(config, **overrides)
     if production:

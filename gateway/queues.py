@@ -42,7 +42,32 @@ class Queues:
         return list(self.by_name.values())
 
     def enqueue_report(self, report_id: int) -> bool:
-        return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=f"report-{report_id}")
+        return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=report_job_id(report_id))
+
+    def drop_report_jobs(self, report_ids: list[int]) -> int:
+        """Remove the queued jobs of reports another job has just processed; return how many went.
+
+        Two round trips for any number: LREM from the queue's list (RQ's Queue.remove), then
+        delete the hashes of the jobs that were still in it, and only those: a job some worker
+        already dequeued keeps its hash, runs, and finds its report processed. Best-effort: a
+        job left behind does no harm for the same reason.
+        """
+        if not report_ids:
+            return 0
+        queue = self.by_name["reports"]
+        job_ids = [report_job_id(report_id) for report_id in report_ids]
+        try:
+            with self.connection.pipeline(transaction=False) as pipeline:
+                for job_id in job_ids:
+                    queue.remove(job_id, pipeline=pipeline)
+                removed = [job_id for job_id, count in zip(job_ids, pipeline.execute()) if count]
+            if removed:
+                self.connection.delete(*(Job.key_for(job_id) for job_id in removed))
+        except RedisError as exc:
+            log.warning("redundant report jobs left queued", extra={"jobs": len(job_ids),
+                                                                    "error": type(exc).__name__})
+            return 0
+        return len(removed)
 
     def enqueue_send(self, message_id: int, *, attempt: int = 1, delay_seconds: int = 0,
                      bulk: bool = False, tag: str = "") -> bool:
@@ -148,6 +173,10 @@ class Queues:
         except NoSuchJobError:
             return False
         return bool(job.worker_name) and bool(self.connection.exists(HEARTBEAT_PREFIX + job.worker_name))
+
+
+def report_job_id(report_id: int) -> str:
+    return f"report-{report_id}"
 
 
 def _job_id(entry: bytes | str) -> str:

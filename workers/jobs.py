@@ -1,22 +1,40 @@
 """RQ jobs. They take ids, not objects, and let unexpected failures raise so RQ sees them."""
 from __future__ import annotations
 
+import logging
+
 from gateway.runtime import current
 from workers import escalation, pipeline, sending
 from workers.trends import run as trends
 
+log = logging.getLogger(__name__)
+
 
 def process_report(report_id: int) -> int:
-    """Process the report, then hand its alerts to the provider in the same job.
+    """Process the report and others waiting with it, then hand their alerts to the provider.
+
+    Up to REPORT_BATCH_SIZE waiting reports in one transaction (pipeline.process_reports);
+    the queued jobs of the others are then redundant and dropped. If the batch fails (one bad
+    report), it is rolled back and this job processes its own report alone: the others stay
+    waiting for their own jobs, and RQ sees a failure only if this job's report fails.
 
     The alerts are committed first (already claimed for sending), so no database session
     is open during the sends; if this process dies in between, the sweeper puts them back
     in the queue. One job per report instead of one more per alert: half the queue work.
     """
     runtime = current()
-    tasks = pipeline.process_report(runtime, report_id)
-    sending.send_claimed(runtime, tasks)
-    return len(tasks)
+    batch_size = runtime.config.report_batch_size
+    try:
+        batch = pipeline.process_reports(runtime, report_id, batch_size)
+    except Exception:
+        if batch_size <= 1:
+            raise
+        log.warning("report batch failed; processing this job's report alone", exc_info=True,
+                    extra={"report_id": report_id})
+        batch = pipeline.process_reports(runtime, report_id, 1)
+    runtime.queues.drop_report_jobs([done for done in batch.report_ids if done != report_id])
+    sending.send_claimed(runtime, batch.tasks)
+    return len(batch.tasks)
 
 
 def send_message(message_id: int) -> str:

@@ -1,93 +1,145 @@
-"""process_report: classify, recognise places, route, corroborate, create alerts. Idempotent.
+"""process_reports: classify, recognise places, route, corroborate, create alerts. Idempotent.
 
-It acts only on a report still in the 'received' state, and does all its writes in one
+It acts only on reports still in the 'received' state, and does all its writes in one
 transaction: a run killed half-way leaves nothing behind, and a second run finds the
-report already processed.
+reports already processed. A job takes its own report and up to batch_size-1 others that
+wait, and pays the database's and RQ's fixed costs once for all of them: one lock, one
+read of the routing directory, one read of the incidents they may join, one INSERT per
+table and one executemany per table to update.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, replace
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from gateway.forums_file import TRIAGE_ID
 from gateway.runtime import Runtime
-from gateway.store.alerts import AlertTarget, create_alerts, incident_targets
+from gateway.store.alerts import AlertTarget, NewAlert, incident_targets, insert_alerts
 from gateway.store.forums import ForumRoute, routing_directory
-from gateway.store.incidents import IncidentLink, attach_to_incident
-from gateway.store.models import Report, Reporter
-from gateway.store.outbound import NewCoordinatorMessage, SendTask, claimed_task
-from gateway.store.reports import lock_for_processing
+from gateway.store.incidents import Corroboration, IncidentLink
+from gateway.store.models import Report
+from gateway.store.outbound import SendTask, claimed_task
+from gateway.store.reports import WaitingReport, lock_waiting_reports, save_processed
 from workers.alerts import place_name, report_alert_text, update_text
 from workers.classification import LOW_CONFIDENCE, Classification, classify
 from workers.places import PlaceResult, recognise_places
-from workers.routing import Subscription, route
+from workers.routing import RoutingDecision, Subscription, route
 
 log = logging.getLogger(__name__)
 TRIAGE_FORUM = TRIAGE_ID
 Directory = dict[str, ForumRoute]
 
 
-def process_report(runtime: Runtime, report_id: int) -> list[SendTask]:
-    """Process one report; return its alert messages, created already claimed for sending.
+@dataclass
+class Batch:
+    """What one run processed: the reports' ids, and their alerts created already claimed for sending."""
+    report_ids: list[int] = field(default_factory=list)
+    tasks: list[SendTask] = field(default_factory=list)
 
-    No autoflush: the report, reporter and incident are written in one flush, with the
-    alerts, instead of one UPDATE per query that happens to run in between.
+
+@dataclass
+class _Routed:
+    report: Report
+    decision: RoutingDecision
+    targets: list[AlertTarget]
+    confident: bool
+    incident: IncidentLink | None = None
+
+
+def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1) -> Batch:
+    """Process the job's own report, and with batch_size > 1 up to batch_size-1 others that wait.
+
+    When the own report is no longer waiting (done, or in another worker's batch), the others
+    still are: the job does their work instead of leaving it to their own jobs.
     """
     now = runtime.now()
-    with runtime.transaction() as session, session.no_autoflush:
-        locked = lock_for_processing(session, report_id)
-        if locked is None:
-            return []
-        report, reporter = locked
+    with runtime.transaction() as session:
+        waiting = lock_waiting_reports(session, report_id, limit=batch_size)
+        if not waiting:
+            return Batch()
         directory = routing_directory(session)
-        classification, places = analyse(report, reporter.last_area_pcode if reporter else None)
-        _record_analysis(report, classification, places, now)
-        _remember_area(reporter, report)
-        confident = classification.confidence >= LOW_CONFIDENCE and not places.ambiguous
-        decision = route(_subscriptions(directory), classification.category, _pcodes(report), confident)
-        report.status = "triage" if decision.triage else "routed"
-        targets = _targets(directory, (TRIAGE_FORUM,) if decision.triage else decision.forum_ids,
-                           urgent=report.urgency == "urgent", reason="triage" if decision.triage else "subscription")
-        window = timedelta(hours=runtime.config.corroboration_window_hours)
-        incident = attach_to_incident(session, report, window) if confident else None
-        messages = _alert(session, report, targets, incident, runtime.config.sms_provider, now)
-    log.info("report processed", extra={"report_id": report_id, "category": report.category,
-                                        "routing": decision.reason, "alerts": len(messages),
-                                        "incident_reports": incident.report_count if incident else 1})
+        subscriptions = _subscriptions(directory)
+        areas: dict[int, str] = {}
+        routed = [_analyse_and_route(item, areas, directory, subscriptions, now) for item in waiting]
+        corroboration = Corroboration(session, timedelta(hours=runtime.config.corroboration_window_hours))
+        corroboration.load([r.report for r in routed if r.confident])
+        for r in routed:                    # in id order: a later report joins an incident an earlier one opened
+            r.incident = corroboration.attach(r.report) if r.confident else None
+        corroboration.save()
+        alerts = _alerts(session, routed)
+        messages = insert_alerts(session, alerts, provider=runtime.config.sms_provider, now=now, claimed=True)
+        save_processed(session, [r.report for r in routed], areas)
+    sent_to = Counter(alert.report_id for alert in alerts)
+    for r in routed:
+        log.info("report processed", extra={"report_id": r.report.id, "category": r.report.category,
+                                            "routing": r.decision.reason, "alerts": sent_to[r.report.id],
+                                            "incident_reports": r.incident.report_count if r.incident else 1})
     phones = {person.id: person.phone for route in directory.values() for person in route.coordinators}
-    return [claimed_task(message, phones[message.coordinator_id]) for message in messages]
+    return Batch([r.report.id for r in routed],
+                 [claimed_task(message, phones[message.coordinator_id]) for message in messages])
 
 
-def _alert(session, report: Report, targets: list[AlertTarget], incident: IncidentLink | None,
-           provider: str, now) -> list[NewCoordinatorMessage]:
-    """A full alert to whoever has not heard of this incident; a one-line update to the others.
+def _analyse_and_route(item: WaitingReport, areas: dict[int, str], directory: Directory,
+                       subscriptions: list[Subscription], now) -> _Routed:
+    """Everything about one report that needs no database: classification, places, routing, targets.
 
-    The report was just locked in the 'received' state, so it has no alert yet (known=set()).
+    `areas` holds the reporters' last areas changed so far in this batch: a reporter's second
+    report in the batch is placed with the hint the first one left.
     """
-    informed = incident_targets(session, incident.incident_id) if incident and not incident.is_new else set()
-    fresh = [t for t in targets if (t.forum_id, t.coordinator_id) not in informed]
-    told = [replace(t, reason="corroboration") for t in targets if (t.forum_id, t.coordinator_id) in informed]
-    texts = {lang: report_alert_text(report, lang) for lang in {t.language for t in fresh}}
-    if told:
-        texts_told = {lang: update_text(first_reference=incident.first_reference, reference=report.reference,
-                                        count=incident.report_count, category=report.category,
-                                        place_name=place_name(report), language=lang)
-                      for lang in {t.language for t in told}}
-    messages = create_alerts(session, report_id=report.id, targets=fresh, texts=texts, provider=provider,
-                             now=now, known=set(), claimed=True)
-    if told:
-        messages += create_alerts(session, report_id=report.id, targets=told, texts=texts_told, provider=provider,
-                                  now=now, kind="update", known={(t.forum_id, t.coordinator_id) for t in fresh},
-                                  claimed=True)
-    return messages
-
-
-def _remember_area(reporter: Reporter | None, report: Report) -> None:
-    """A reporter's last area helps place their next, vaguer report."""
+    report, reporter_id = item.report, item.report.reporter_id
+    hint = areas.get(reporter_id, item.reporter_last_area) if reporter_id is not None else None
+    classification, places = analyse(report, hint)
+    _record_analysis(report, classification, places, now)
     area = report.cercle_pcode or report.region_pcode
-    if reporter is not None and area and reporter.last_area_pcode != area:
-        reporter.last_area_pcode = area
+    if reporter_id is not None and area and hint != area:    # a reporter's last area helps place their next report
+        areas[reporter_id] = area
+    confident = classification.confidence >= LOW_CONFIDENCE and not places.ambiguous
+    decision = route(subscriptions, classification.category, _pcodes(report), confident)
+    report.status = "triage" if decision.triage else "routed"
+    targets = _targets(directory, (TRIAGE_FORUM,) if decision.triage else decision.forum_ids,
+                       urgent=report.urgency == "urgent", reason="triage" if decision.triage else "subscription")
+    return _Routed(report, decision, targets, confident)
+
+
+def _alerts(session, routed: list[_Routed]) -> list[NewAlert]:
+    """A full alert to whoever has not heard of the report's incident; a one-line update to the others.
+
+    Who heard of an incident: what the database says for incidents older than the batch
+    (one query for all), plus every alert planned so far in this batch. The reports were
+    just locked in the 'received' state, so they have no alert yet.
+    """
+    older = [r.incident.incident for r in routed if r.incident and not r.incident.incident.opened_here]
+    informed_before = incident_targets(session, sorted({incident.id for incident in older}))
+    informed = {incident: set(informed_before.get(incident.id, ())) for incident in older}
+    alerts: list[NewAlert] = []
+    for r in routed:
+        heard = informed.setdefault(r.incident.incident, set()) if r.incident else set()
+        alerts += _report_alerts(r, heard)
+    return alerts
+
+
+def _report_alerts(r: _Routed, heard: set[tuple[str, int]]) -> list[NewAlert]:
+    report, incident = r.report, r.incident
+    fresh, told, seen = [], [], set()
+    for target in r.targets:
+        pair = (target.forum_id, target.coordinator_id)
+        if pair in seen:
+            continue
+        seen.add(pair)
+        (told if pair in heard else fresh).append(target)
+    texts = {lang: report_alert_text(report, lang) for lang in {t.language for t in fresh}}
+    alerts = [NewAlert(report.id, t, "alert", texts[t.language]) for t in fresh]
+    if told:
+        updates = {lang: update_text(first_reference=incident.first_reference, reference=report.reference,
+                                     count=incident.report_count, category=report.category,
+                                     place_name=place_name(report), language=lang)
+                   for lang in {t.language for t in told}}
+        alerts += [NewAlert(report.id, AlertTarget(t.forum_id, t.coordinator_id, t.language, "corroboration"),
+                            "update", updates[t.language]) for t in told]
+    heard.update(seen)
+    return alerts
 
 
 def warm_up() -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Alert, Coordinator, Forum, Report
-from gateway.store.outbound import NewCoordinatorMessage, queue_to_coordinators
+from gateway.store.outbound import CoordinatorBody, NewCoordinatorMessage, queue_to_coordinators
 
 OPEN = ("pending", "escalated")               # not yet acknowledged by the forum
 NEVER_ESCALATED = ("escalation", "corroboration")   # escalate once; updates follow their first alert
@@ -41,14 +41,29 @@ def create_alerts(session: Session, *, report_id: int, targets: list[AlertTarget
     for target in targets:
         if (target.forum_id, target.coordinator_id) not in done:
             done.add((target.forum_id, target.coordinator_id))
-            fresh.append(target)
-    messages = queue_to_coordinators(session, provider=provider, kind=kind, report_id=report_id, now=now,
-                                     bodies=[(t.coordinator_id, texts[t.language]) for t in fresh], claimed=claimed)
+            fresh.append(NewAlert(report_id, target, kind, texts[target.language]))
+    return insert_alerts(session, fresh, provider=provider, now=now, claimed=claimed)
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    report_id: int
+    target: AlertTarget
+    kind: str            # alert | update
+    body: str
+
+
+def insert_alerts(session: Session, alerts: list[NewAlert], *, provider: str, now: datetime,
+                  claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """The alerts and their outbound messages, of any number of reports: two INSERTs in all."""
+    messages = queue_to_coordinators(session, provider=provider, now=now, claimed=claimed, bodies=[
+        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind) for alert in alerts])
     if messages:
         session.execute(insert(Alert), [
-            dict(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,
-                 message_id=message.id, reason=target.reason, status="pending", created_at=now)
-            for target, message in zip(fresh, messages)])
+            dict(report_id=alert.report_id, forum_id=alert.target.forum_id,
+                 coordinator_id=alert.target.coordinator_id, message_id=message.id, reason=alert.target.reason,
+                 status="pending", created_at=now)
+            for alert, message in zip(alerts, messages)])
     return messages
 
 
@@ -62,11 +77,16 @@ def alerted_forums(session: Session, report_id: int) -> set[str]:
     return set(session.scalars(select(Alert.forum_id).where(Alert.report_id == report_id).distinct()))
 
 
-def incident_targets(session: Session, incident_id: int) -> set[tuple[str, int]]:
-    """(forum, coordinator) pairs already alerted about some report of this incident."""
-    rows = session.execute(select(Alert.forum_id, Alert.coordinator_id).join(Report, Report.id == Alert.report_id)
-                           .where(Report.incident_id == incident_id).distinct())
-    return {(forum_id, coordinator_id) for forum_id, coordinator_id in rows}
+def incident_targets(session: Session, incident_ids: list[int]) -> dict[int, set[tuple[str, int]]]:
+    """Per incident, the (forum, coordinator) pairs already alerted about some report of it."""
+    targets: dict[int, set[tuple[str, int]]] = {incident_id: set() for incident_id in incident_ids}
+    if incident_ids:
+        rows = session.execute(select(Report.incident_id, Alert.forum_id, Alert.coordinator_id)
+                               .join(Report, Report.id == Alert.report_id)
+                               .where(Report.incident_id.in_(incident_ids)).distinct())
+        for incident_id, forum_id, coordinator_id in rows:
+            targets[incident_id].add((forum_id, coordinator_id))
+    return targets
 
 
 def acknowledge_alerts(session: Session, report_ids: list[int], forum_ids: set[str], now: datetime) -> int:

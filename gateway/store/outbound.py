@@ -64,9 +64,18 @@ class NewCoordinatorMessage:
     attempts: int
 
 
-def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_id: int, now: datetime,
-                          bodies: list[tuple[int, str]], claimed: bool = False) -> list[NewCoordinatorMessage]:
-    """Insert one message per (coordinator id, body) in one INSERT ... RETURNING.
+@dataclass(frozen=True)
+class CoordinatorBody:
+    """One message queue_to_coordinators inserts: to whom, what, about which report."""
+    coordinator_id: int
+    body: str
+    report_id: int
+    kind: str
+
+
+def queue_to_coordinators(session: Session, *, provider: str, now: datetime, bodies: list[CoordinatorBody],
+                          claimed: bool = False) -> list[NewCoordinatorMessage]:
+    """Insert one message per CoordinatorBody in one INSERT ... RETURNING, whatever their reports.
 
     `claimed`: the messages start as 'sending' (attempt 1), for a caller that sends them
     itself right after commit (claimed_task).
@@ -75,11 +84,12 @@ def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_
         return []
     status, attempts = ("sending", 1) if claimed else ("queued", 0)
     ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [
-        dict(direction="out", channel="sms", provider=provider, kind=kind, body=body, coordinator_id=coordinator_id,
-             report_id=report_id, status=status, attempts=attempts, created_at=now, updated_at=now)
-        for coordinator_id, body in bodies]).all()
-    return [NewCoordinatorMessage(message_id, coordinator_id, provider, kind, body, attempts)
-            for message_id, (coordinator_id, body) in zip(ids, bodies)]
+        dict(direction="out", channel="sms", provider=provider, kind=b.kind, body=b.body,
+             coordinator_id=b.coordinator_id, report_id=b.report_id, status=status, attempts=attempts,
+             created_at=now, updated_at=now)
+        for b in bodies]).all()
+    return [NewCoordinatorMessage(message_id, b.coordinator_id, provider, b.kind, b.body, attempts)
+            for message_id, b in zip(ids, bodies)]
 
 
 def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> list[SendTask]:

@@ -1,9 +1,10 @@
 """Reports: the states the worker pipeline moves them through."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Report, Reporter
@@ -43,14 +44,55 @@ def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 
         .order_by(Report.id).limit(limit)))
 
 
-def lock_for_processing(session: Session, report_id: int) -> tuple[Report, Reporter | None] | None:
-    """The report (and its reporter) if it still waits for processing, locked against a concurrent worker."""
-    query = (select(Report, Reporter).outerjoin(Reporter, Reporter.id == Report.reporter_id)
-             .where(Report.id == report_id, Report.status == UNPROCESSED))
+def lock_waiting_reports(session: Session, report_id: int, limit: int = 1) -> list[WaitingReport]:
+    """Reports still waiting for processing, locked against concurrent workers, in id order.
+
+    The job's own report is taken first if it still waits, then the oldest others, up to
+    `limit` in all; with limit 1, only the job's own. PostgreSQL: rows another worker holds
+    are skipped (SKIP LOCKED), so two batches never share a report and never wait on each
+    other. SQLite has one writer at a time. The reports come detached from the session:
+    the caller writes what it changes with save_processed, in one statement for all.
+    """
+    query = (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
+             .outerjoin(Reporter, Reporter.id == Report.reporter_id).where(Report.status == UNPROCESSED))
+    if limit <= 1:
+        query = query.where(Report.id == report_id)
+    else:
+        query = query.order_by((Report.id == report_id).desc(), Report.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Report, skip_locked=True)
-    row = session.execute(query).first()
-    return (row[0], row[1]) if row else None
+        query = query.with_for_update(of=Report.__table__, skip_locked=True)
+    rows = session.execute(query).all()
+    waiting = [WaitingReport(Report(**{column.key: row._mapping[column] for column in Report.__table__.c}),
+                             row.reporter_last_area) for row in rows]
+    return sorted(waiting, key=lambda item: item.report.id)
+
+
+@dataclass(frozen=True)
+class WaitingReport:
+    report: Report                      # not in the session: changes are written by save_processed
+    reporter_last_area: str | None
+
+
+_PROCESSED_COLUMNS = ("status", "category", "confidence", "urgency", "places", "region_pcode", "cercle_pcode",
+                      "commune_pcode", "incident_id", "processed_at", "updated_at")
+_SAVE_PROCESSED = (update(Report.__table__).where(Report.__table__.c.id == bindparam("report_id"))
+                   .values({name: bindparam(f"new_{name}") for name in _PROCESSED_COLUMNS}))
+_SAVE_AREA = (update(Reporter.__table__).where(Reporter.__table__.c.id == bindparam("reporter_id"))
+              .values(last_area_pcode=bindparam("new_area")))
+
+
+def save_processed(session: Session, reports: list[Report], reporter_areas: dict[int, str]) -> None:
+    """Write what processing found, one executemany per table for the whole batch.
+
+    Reporters in id order: two batches touching the same reporters lock them in one order.
+    """
+    if reports:
+        session.execute(_SAVE_PROCESSED, [
+            dict(report_id=report.id, **{f"new_{name}": getattr(report, name) for name in _PROCESSED_COLUMNS})
+            for report in reports])
+    if reporter_areas:
+        session.execute(_SAVE_AREA, [dict(reporter_id=reporter_id, new_area=area)
+                                     for reporter_id, area in sorted(reporter_areas.items())])
 
 
 def cutoff(now: datetime, seconds: int) -> datetime:

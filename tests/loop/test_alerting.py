@@ -174,7 +174,7 @@ def test_alerts_of_a_worker_that_died_before_sending_are_swept_back(client, runt
     report(client, MINING_TEXT)
     with runtime.transaction() as session:
         report_id = session.scalar(select(Report.id))
-    pipeline.process_report(runtime, report_id)                # committed, claimed... and the worker dies
+    pipeline.process_reports(runtime, report_id)               # committed, claimed... and the worker dies
     assert [m.status for m in messages(runtime, kind="alert")] == ["sending"]
     clock.advance(minutes=4)
     assert sweep(runtime).stuck_sends == 0                     # it might still be sending

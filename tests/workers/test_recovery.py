@@ -50,12 +50,12 @@ def test_a_job_whose_worker_still_beats_is_left_alone(client, runtime, forums, r
 
 def leave_alert_sending(runtime, clock, client) -> int:
     """The alert was claimed ('sending') and its worker died before recording the outcome."""
-    from workers.pipeline import process_report
+    from workers.pipeline import process_reports
 
     send_sms(client, KENIEBA)
     with runtime.transaction() as session:
         report_id = session.scalar(select(Report.id))
-    [task] = process_report(runtime, report_id)         # alerts are created claimed ('sending', attempt 1)
+    [task] = process_reports(runtime, report_id).tasks       # alerts are created claimed ('sending', attempt 1)
     message_id = task.message_id
     clock.advance(seconds=runtime.config.send_stuck_seconds + 1)
     return message_id
