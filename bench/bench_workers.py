@@ -44,13 +44,13 @@ sys.path.insert(0, str(ROOT))
 from cryptography.fernet import Fernet  # noqa: E402
 from rq import Queue  # noqa: E402
 from rq.job import Job  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 
 from gateway.config import load_config  # noqa: E402
 from gateway.domain import InboundSms  # noqa: E402
 from gateway.forums_file import parse_forums_file  # noqa: E402
 from gateway.intake import receive_sms  # noqa: E402
-from gateway.queues import RESULT_TTL  # noqa: E402
+from gateway.queues import RESULT_TTL, report_job_id  # noqa: E402
 from gateway.runtime import build_runtime  # noqa: E402
 from gateway.store.forums import load_forums  # noqa: E402
 from gateway.store.migrate import upgrade  # noqa: E402
@@ -119,15 +119,16 @@ def _round(runtime, env: dict, args, number: int) -> dict:
     startup_cpu = _run_workers(runtime, env, [])[2]
     noop_ids = [Queue("reports", connection=runtime.redis).enqueue(NOOP, result_ttl=RESULT_TTL).id
                 for _ in range(args.noop)]
-    noop_rate, noop_wall, noop_cpu = _run_workers(runtime, env, noop_ids)
+    noop_rate, noop_wall, noop_cpu, _ = _run_workers(runtime, env, noop_ids)
     report_ids = _ingest(runtime, args.reports)
-    report_rate, report_wall, report_cpu = _run_workers(runtime, env, [f"report-{rid}" for rid in report_ids])
+    report_rate, report_wall, report_cpu, jobs_ran = _run_workers(
+        runtime, env, [report_job_id(rid) for rid in report_ids], droppable=True)
     handed = _check_fully_processed(runtime, len(report_ids))
     result = dict(round=number, noop_jobs=args.noop, noop_per_s=round(noop_rate, 1), noop_wall_s=round(noop_wall, 2),
                   noop_cpu_ms_per_job=round(1000 * (noop_cpu - startup_cpu) / args.noop, 2),
                   reports=len(report_ids), reports_per_s=round(report_rate, 1), reports_wall_s=round(report_wall, 2),
                   report_cpu_ms_per_job=round(1000 * (report_cpu - startup_cpu) / len(report_ids), 2),
-                  messages_handed_to_provider=handed, ratio=round(report_rate / noop_rate, 3),
+                  report_jobs_ran=jobs_ran, messages_handed_to_provider=handed, ratio=round(report_rate / noop_rate, 3),
                   worker_startup_cpu_s=round(startup_cpu, 2))
     result["cpu_ratio"] = round(result["noop_cpu_ms_per_job"] / result["report_cpu_ms_per_job"], 3)
     print(f"round {number}: no-op {noop_rate:.0f}/s, reports {report_rate:.0f}/s, ratio {result['ratio']}; "
@@ -158,9 +159,14 @@ def _ingest(runtime, count: int) -> list[int]:
     return ids
 
 
-def _run_workers(runtime, env: dict, job_ids: list[str]) -> tuple[float, float, float]:
+def _run_workers(runtime, env: dict, job_ids: list[str], *, droppable: bool = False) -> tuple[float, float, float, int]:
     """Start the workers on the filled queue; return (jobs/s from RQ's timestamps, wall seconds,
-    CPU seconds the worker processes used)."""
+    CPU seconds the worker processes used, jobs that ran).
+
+    `droppable`: report jobs made redundant by another job's batch are deleted unrun; the rate
+    is still every enqueued job (every report: the caller checks each one was processed) over
+    the span from the first job started to the last job ended, of the jobs that ran.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     workers = [subprocess.Popen([GATEWAY, "worker", "--burst"], env=env, cwd=ROOT,
@@ -172,12 +178,15 @@ def _run_workers(runtime, env: dict, job_ids: list[str]) -> tuple[float, float, 
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if not job_ids:
-        return 0.0, wall, cpu
+        return 0.0, wall, cpu, 0
     jobs = Job.fetch_many(job_ids, connection=runtime.redis)
-    if any(job is None or job.get_status() != "finished" for job in jobs):
+    ran = [job for job in jobs if job is not None]
+    if (not droppable and len(ran) != len(jobs)) or any(job.get_status() != "finished" for job in ran):
         raise SystemExit("not every job finished")
-    span = (max(job.ended_at for job in jobs) - min(job.started_at for job in jobs)).total_seconds()
-    return len(jobs) / span, wall, cpu
+    if runtime.redis.llen(Queue("reports", connection=runtime.redis).key):
+        raise SystemExit("jobs left in the queue")
+    span = (max(job.ended_at for job in ran) - min(job.started_at for job in ran)).total_seconds()
+    return len(jobs) / span, wall, cpu, len(ran)
 
 
 def _check_fully_processed(runtime, expected: int) -> int:
@@ -193,29 +202,57 @@ def _check_fully_processed(runtime, expected: int) -> int:
 
 
 def _breakdown(runtime, count: int) -> dict:
-    """CPU per report, by phase, of the report job run here (after one warm-up report)."""
+    """CPU per report, by phase, of the report job's work run here in batches as the workers
+    do (after one warm-up report)."""
     from workers import pipeline, sending
     from workers.pipeline import analyse
 
     _reset(runtime)
     report_ids = _ingest(runtime, count)
     logging.disable(logging.INFO)                    # as in the workers, whose output is discarded
-    sending.send_claimed(runtime, pipeline.process_report(runtime, report_ids[0]))
+    sending.send_claimed(runtime, pipeline.process_reports(runtime, report_ids[0]).tasks)
     store = send = classify = 0.0
-    for index, report_id in enumerate(report_ids[1:], start=1):
+    statements = _count_statements(runtime.engine)
+    texts = {report_id: TEXTS[index % len(TEXTS)] for index, report_id in enumerate(report_ids)}
+    waiting = report_ids[1:]
+    while waiting:
         started = time.process_time()
-        tasks = pipeline.process_report(runtime, report_id)
+        statements.phase = "routing"
+        batch = pipeline.process_reports(runtime, waiting[0], runtime.config.report_batch_size)
         processed = time.process_time()
-        sending.send_claimed(runtime, tasks)
+        statements.phase = "hand_off"
+        sending.send_claimed(runtime, batch.tasks)
         sent = time.process_time()
-        analyse(Report(text=TEXTS[index % len(TEXTS)], details={}), None)
+        statements.phase = None
+        for report_id in batch.report_ids:
+            analyse(Report(text=texts[report_id], details={}), None)
         classify += time.process_time() - sent
         store += processed - started
         send += sent - processed
+        done = set(batch.report_ids)
+        waiting = [report_id for report_id in waiting if report_id not in done]
     logging.disable(logging.NOTSET)
+    statements.stop()
     n = len(report_ids) - 1
     return dict(classify_and_places=round(1000 * classify / n, 2), routing_database=round(1000 * (store - classify) / n, 2),
-                hand_off=round(1000 * send / n, 2))
+                hand_off=round(1000 * send / n, 2), batch_size=runtime.config.report_batch_size,
+                sql_per_report_routing=round(statements.counts["routing"] / n, 2),
+                sql_per_report_hand_off=round(statements.counts["hand_off"] / n, 2))
+
+
+class _count_statements:
+    """SQL statements sent per phase (an executemany counts once: it is one round trip)."""
+
+    def __init__(self, engine):
+        self.engine, self.phase, self.counts = engine, None, {"routing": 0, "hand_off": 0}
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args) -> None:
+        if self.phase:
+            self.counts[self.phase] += 1
+
+    def stop(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
 
 
 def _summary(rounds: list[dict]) -> dict:

@@ -95,15 +95,16 @@ def queue_to_coordinators(session: Session, *, provider: str, now: datetime, bod
 def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> list[SendTask]:
     """Move queued messages to 'sending'; those another run already has, or that are done, are left out.
 
-    Two statements whatever the number of messages: the claim, and what the sends need.
-    A provider id means the provider took it (Twilio answers 'queued'): never hand it over twice.
+    One statement whatever the number of messages: the claim returns what the sends need
+    (the recipient's columns through correlated subqueries). A provider id means the provider
+    took it (Twilio answers 'queued'): never hand it over twice.
     """
-    claimed = session.scalars(
+    rows = session.execute(
         update(Message).where(Message.id.in_(message_ids), Message.status == "queued",
                               Message.provider_message_id.is_(None))
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
-        .returning(Message.id)).all()
-    return _send_tasks(session, claimed) if claimed else []
+        .returning(*_TASK_COLUMNS, *_RECIPIENT_SUBQUERIES)).all()
+    return sorted((_send_task(row) for row in rows), key=lambda task: task.message_id)
 
 
 def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds: int) -> SendTask | None:
@@ -125,18 +126,28 @@ def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds:
     return replace(_send_tasks(session, [message_id])[0], uncertain_since=since)
 
 
+_TASK_COLUMNS = (Message.id, Message.provider, Message.body, Message.attempts, Message.kind)
+_RECIPIENT_SUBQUERIES = (
+    select(Coordinator.phone).where(Coordinator.id == Message.coordinator_id).scalar_subquery().label("phone"),
+    select(Reporter.number_encrypted).where(Reporter.id == Message.reporter_id).scalar_subquery()
+    .label("number_encrypted"),
+    select(Reporter.opted_out).where(Reporter.id == Message.reporter_id).scalar_subquery().label("opted_out"))
+
+
 def _send_tasks(session: Session, message_ids: list[int]) -> list[SendTask]:
     rows = session.execute(
-        select(Message.id, Message.provider, Message.body, Message.attempts, Message.kind, Coordinator.phone,
-               Reporter.number_encrypted, Reporter.opted_out)
+        select(*_TASK_COLUMNS, Coordinator.phone, Reporter.number_encrypted, Reporter.opted_out)
         .outerjoin(Coordinator, Coordinator.id == Message.coordinator_id)
         .outerjoin(Reporter, Reporter.id == Message.reporter_id)
         .where(Message.id.in_(message_ids)).order_by(Message.id)).all()
-    return [SendTask(message_id=row.id, provider=row.provider, body=row.body or "", coordinator_phone=row.phone,
-                     attempts=row.attempts, kind=row.kind,
-                     reporter_number_encrypted=None if row.phone else row.number_encrypted,
-                     reporter_opted_out=bool(row.opted_out) and not row.phone)
-            for row in rows]
+    return [_send_task(row) for row in rows]
+
+
+def _send_task(row) -> SendTask:
+    return SendTask(message_id=row.id, provider=row.provider, body=row.body or "", coordinator_phone=row.phone,
+                    attempts=row.attempts, kind=row.kind,
+                    reporter_number_encrypted=None if row.phone else row.number_encrypted,
+                    reporter_opted_out=bool(row.opted_out) and not row.phone)
 
 
 def claimed_task(message: NewCoordinatorMessage, coordinator_phone: str) -> SendTask:

@@ -1,0 +1,207 @@
+"""Report jobs in batches: one job processes the reports waiting with its own, each exactly once.
+
+The webhook still enqueues one job per report; the job that gets there first takes its own
+report and the others waiting, and their jobs become redundant.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from rq import Queue
+from rq.job import Job
+from sqlalchemy import event, func, select, update
+
+from gateway.queues import report_job_id
+from gateway.store.models import Alert, Coordinator, Incident, Message, Report
+from tests.helpers import send_sms
+from tests.workers.test_pipeline import ROUTING
+from workers import jobs, pipeline
+
+KENIEBA_PRIMARY = "+22376000001"
+MINING = "Bagarre entre orpailleurs sur le site d'orpaillage de Kenieba"
+
+
+def report_ids(runtime) -> list[int]:
+    with runtime.transaction() as session:
+        return list(session.scalars(select(Report.id).order_by(Report.id)))
+
+
+def alerted(runtime) -> dict[int, list[tuple[str, str, str]]]:
+    """Per report id: (forum, coordinator phone, message kind) of each alert, in message order."""
+    with runtime.transaction() as session:
+        rows = session.execute(
+            select(Alert.report_id, Alert.forum_id, Coordinator.phone, Message.kind)
+            .join(Coordinator, Coordinator.id == Alert.coordinator_id)
+            .join(Message, Message.id == Alert.message_id).order_by(Message.id))
+        result: dict[int, list] = {}
+        for report_id, forum_id, phone, kind in rows:
+            result.setdefault(report_id, []).append((forum_id, phone, kind))
+        return result
+
+
+def statuses(runtime) -> list[str]:
+    with runtime.transaction() as session:
+        return list(session.scalars(select(Report.status).order_by(Report.id)))
+
+
+def queued_report_jobs(runtime) -> list[str]:
+    return [job_id.decode() for job_id in runtime.redis.lrange(Queue("reports", connection=runtime.redis).key, 0, -1)]
+
+
+def test_one_job_processes_the_waiting_reports_each_routed_as_alone(client, runtime, forums):
+    for index, (_, text, _, _) in enumerate(ROUTING):
+        send_sms(client, text, sender=f"+2236500{index:04d}")
+    ids = report_ids(runtime)
+    assert jobs.process_report(ids[2]) == len(ROUTING)          # one alert each (no urgent report here)
+    assert set(statuses(runtime)) <= {"routed", "triage"}
+    alerts = alerted(runtime)
+    for report_id, (label, _, forums_expected, phones) in zip(ids, ROUTING):
+        assert {forum for forum, _, _ in alerts[report_id]} == forums_expected, label
+        assert {phone for _, phone, _ in alerts[report_id]} == phones, label
+    with runtime.transaction() as session:
+        assert set(session.scalars(select(Message.status).where(Message.kind == "alert"))) == {"sent"}
+
+
+def test_the_batch_drops_the_other_reports_queued_jobs(client, runtime, forums):
+    for index in range(4):
+        send_sms(client, MINING, sender=f"+2236500{index:04d}")
+    ids = report_ids(runtime)
+    assert queued_report_jobs(runtime) == [report_job_id(i) for i in ids]
+    jobs.process_report(ids[0])          # called directly: its own job is still queued, as are the others
+    assert queued_report_jobs(runtime) == [report_job_id(ids[0])]
+    assert not any(Job.exists(report_job_id(i), connection=runtime.redis) for i in ids[1:])
+
+
+def test_a_job_another_worker_already_dequeued_finds_its_report_processed(client, runtime, forums):
+    for index in range(3):
+        send_sms(client, MINING, sender=f"+2236500{index:04d}")
+    first, second, third = report_ids(runtime)
+    queue_key = Queue("reports", connection=runtime.redis).key
+    runtime.redis.lrem(queue_key, 1, report_job_id(second))     # as a worker's dequeue does, just before the batch
+    jobs.process_report(first)
+    assert Job.exists(report_job_id(second), connection=runtime.redis)        # its hash stays: it is running
+    assert not Job.exists(report_job_id(third), connection=runtime.redis)
+    before = alerted(runtime)
+    assert Job.fetch(report_job_id(second), connection=runtime.redis).perform() == 0
+    assert alerted(runtime) == before and all(len(alerts) == 1 for alerts in before.values())
+
+
+def test_the_batch_size_bounds_a_job_and_one_means_one_at_a_time(client, runtime, forums):
+    for index in range(5):
+        send_sms(client, MINING, sender=f"+2236500{index:04d}")
+    ids = report_ids(runtime)
+    assert pipeline.process_reports(runtime, ids[3], batch_size=3).report_ids == [ids[0], ids[1], ids[3]]
+    assert pipeline.process_reports(runtime, ids[4], batch_size=1).report_ids == [ids[4]]
+    assert pipeline.process_reports(runtime, ids[4], batch_size=1).report_ids == []
+    assert statuses(runtime) == ["routed", "routed", "received", "routed", "routed"]
+
+
+def test_two_reports_of_one_incident_in_a_batch_give_an_alert_then_an_update(client, runtime, forums, clock):
+    send_sms(client, MINING, sender="+22365000001")
+    clock.advance(hours=1)
+    send_sms(client, "Encore une bagarre sur le site d'orpaillage de Kenieba", sender="+22365000002")
+    first, second = report_ids(runtime)
+    assert pipeline.process_reports(runtime, first, batch_size=10).report_ids == [first, second]
+    alerts = alerted(runtime)
+    assert alerts[first] == [("kenieba-mining", KENIEBA_PRIMARY, "alert")]
+    assert alerts[second] == [("kenieba-mining", KENIEBA_PRIMARY, "update")]
+    with runtime.transaction() as session:
+        [incident] = session.scalars(select(Incident)).all()
+        reference = session.scalar(select(Report.reference).where(Report.id == first))
+        update_body = session.scalar(select(Message.body).where(Message.kind == "update"))
+        assert set(session.scalars(select(Report.incident_id))) == {incident.id}
+    assert incident.report_count == 2 and incident.first_reference == reference
+    assert update_body.startswith(f"MAJ {reference}: 2 signalements")
+
+
+def test_a_bad_report_fails_only_its_own_job_and_the_others_are_processed(client, runtime, forums, run_jobs):
+    for index in range(4):
+        send_sms(client, MINING, sender=f"+2236500{index:04d}")
+    ids = report_ids(runtime)
+    bad = ids[1]
+    with runtime.transaction() as session:       # stored details a processing run cannot read
+        session.execute(update(Report).where(Report.id == bad).values(details=["not", "a", "mapping"]))
+    run_jobs()
+    assert statuses(runtime) == ["routed", "received", "routed", "routed"]
+    alerts = alerted(runtime)
+    assert sorted(alerts) == [ids[0], ids[2], ids[3]]
+    assert all(len(report_alerts) == 1 for report_alerts in alerts.values())
+    failed = Queue("reports", connection=runtime.redis).failed_job_registry.get_job_ids()
+    assert failed == [report_job_id(bad)]
+
+
+@contextmanager
+def counting_statements(engine):
+    """How many SQL statements are sent (an executemany counts once: one round trip)."""
+    count = Counter()
+
+    def before(_conn, _cursor, statement, _parameters, _context, _executemany):
+        count["statements"] += 1
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield count
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def test_a_batch_costs_the_same_statements_as_one_report(client, runtime, forums, clock):
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLAlchemy inserts row by row on SQLite for an ordered INSERT ... RETURNING")
+    texts = [text for _, text, _, _ in ROUTING] + [MINING] * 3       # with corroboration updates
+    for index, text in enumerate(texts + texts):
+        send_sms(client, text, sender=f"+2236500{index:04d}")
+        clock.advance(minutes=1)
+    ids = report_ids(runtime)
+    with counting_statements(runtime.engine) as one:
+        pipeline.process_reports(runtime, ids[0])
+    with counting_statements(runtime.engine) as many:
+        batch = pipeline.process_reports(runtime, ids[1], batch_size=len(ids))
+    assert len(batch.report_ids) == len(ids) - 1
+    print(f"statements: {one['statements']} for one report, {many['statements']} for {len(batch.report_ids)}")
+    assert many["statements"] <= one["statements"] + 2      # the incidents' earlier alerts, the updates
+
+
+def test_two_workers_batching_at_once_never_process_a_report_twice(client, runtime, forums, clock):
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED and advisory locks: PostgreSQL only (SQLite has one writer)")
+    for index in range(40):               # one incident, and other reports around it
+        text = MINING if index % 2 else ROUTING[1 + index % (len(ROUTING) - 1)][1]
+        send_sms(client, text, sender=f"+2236500{index:04d}")
+    ids = report_ids(runtime)
+    start = threading.Barrier(2)
+    batches: dict[str, list[list[int]]] = {"up": [], "down": []}
+    errors = []
+
+    def worker(name: str, order: list[int]) -> None:
+        start.wait()
+        try:
+            for report_id in order:
+                done = pipeline.process_reports(runtime, report_id, batch_size=4).report_ids
+                if done:
+                    batches[name].append(done)
+        except Exception as error:       # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=("up", ids)),
+               threading.Thread(target=worker, args=("down", ids[::-1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    processed = [report_id for name in batches for batch in batches[name] for report_id in batch]
+    assert sorted(processed) == ids                           # each report in exactly one batch
+    assert batches["up"] and batches["down"]                  # both workers did some
+    assert set(statuses(runtime)) <= {"routed", "triage"}
+    alerts = alerted(runtime)
+    mining = [report_id for index, report_id in enumerate(ids) if index % 2]
+    with runtime.transaction() as session:
+        [(incident_id, count)] = session.execute(select(Incident.id, Incident.report_count).where(
+            Incident.category == "resource_conflict")).all()
+        linked = session.scalar(select(func.count()).select_from(Report).where(Report.incident_id == incident_id))
+    assert count == linked == len(mining)                    # one incident, every report counted once
+    kinds = Counter(kind for report_id in mining for _, phone, kind in alerts[report_id] if phone == KENIEBA_PRIMARY)
+    assert kinds == {"alert": 1, "update": len(mining) - 1}
