@@ -78,7 +78,7 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1) -> Ba
                                             "incident_reports": r.incident.report_count if r.incident else 1})
     phones = {person.id: person.phone for route in directory.values() for person in route.coordinators}
     return Batch([r.report.id for r in routed],
-                 [claimed_task(message, phones[message.coordinator_id]) for message in messages])
+                 [claimed_task(message, phones[message.coordinator_id], now) for message in messages])
 
 
 def _analyse_and_route(item: WaitingReport, areas: dict[int, str], directory: Directory,

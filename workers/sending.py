@@ -18,12 +18,16 @@ from gateway.errors import ProviderError
 from gateway.gsm7 import segment_count
 from gateway.runtime import Runtime
 from gateway.store.outbound import (Handed, SendTask, claim_for_send, claim_stuck, record_failure, record_retry,
-                                    record_sent, release_claim)
+                                    record_sent, release_claim, renew_claims)
 from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
 MAX_INLINE_WAIT_SECONDS = 2.0      # longer rate-limit waits free the worker and come back later
 BULK_KINDS = ("follow_up", "digest")   # behind alerts, receipts and replies (retries stay there too)
+# Sends handed over but not yet recorded are what a worker's death leaves uncertain: the
+# take-over asks the provider, which lists only a number's recent messages (Twilio: 20).
+# A batch's hand-off records every few sends, no more at stake than one report's alerts.
+RECORD_EVERY = 3
 
 
 def send_message(runtime: Runtime, message_id: int) -> str:
@@ -45,17 +49,64 @@ def send_claimed(runtime: Runtime, tasks: list[SendTask]) -> dict[str, int]:
     transaction; return how many ended in each outcome (sent, retrying, failed, ...)."""
     outcomes: dict[str, int] = {}
     handed: list[Handed] = []
+    lease = _Lease(runtime, tasks)
     try:
         for task in tasks:
-            outcome = _attempt(runtime, task, handed)
+            if lease.due():
+                with runtime.transaction() as session:
+                    _record_handed(session, handed, runtime.now())
+                    lease.renew(session)
+            outcome = _attempt(runtime, task, handed) if lease.holds(task) else "taken_over"
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if len(handed) >= RECORD_EVERY:
+                with runtime.transaction() as session:
+                    _record_handed(session, handed, runtime.now())
     finally:                      # what a provider took is recorded even if a later send blew up
         if handed:
             with runtime.transaction() as session:
-                record_sent(session, handed, runtime.now())
+                _record_handed(session, handed, runtime.now())
+    return outcomes
+
+
+def _record_handed(session, handed: list[Handed], now) -> None:
+    record_sent(session, handed, now)
     for done in handed:
         log.info("message sent", extra={"message_id": done.message_id})
-    return outcomes
+    handed.clear()
+
+
+class _Lease:
+    """Keeps a long hand-off's claims from looking abandoned.
+
+    A report job hands over the alerts of a whole batch; under the rate limit that can take
+    longer than send_stuck_seconds, after which the sweeper would take the later messages
+    over and send them a second time. Once a third of that time has passed, what was handed
+    over so far is recorded and the claims on the rest are renewed, in one transaction; a
+    message someone else took over meanwhile is skipped. (Recorded first: the claim time is
+    when a take-over asks the provider from, so it must not move past a send.)
+    """
+
+    def __init__(self, runtime: Runtime, tasks: list[SendTask]):
+        self.runtime = runtime
+        self.claims: dict = {}                 # claim time -> ids of the messages claimed then
+        for task in tasks:
+            if task.claimed_at is not None:
+                self.claims.setdefault(task.claimed_at, []).append(task.message_id)
+        self.since = min(self.claims) if self.claims else None
+        self.held = {message_id for ids in self.claims.values() for message_id in ids}
+
+    def due(self) -> bool:
+        return self.since is not None and (
+            (self.runtime.now() - self.since).total_seconds() >= self.runtime.config.send_stuck_seconds / 3)
+
+    def renew(self, session) -> None:
+        now = self.runtime.now()
+        self.held = set().union(*(renew_claims(session, ids, claimed_at, now)
+                                  for claimed_at, ids in self.claims.items()))
+        self.claims, self.since = {now: sorted(self.held)}, now
+
+    def holds(self, task: SendTask) -> bool:
+        return task.claimed_at is None or task.message_id in self.held
 
 
 def _attempt(runtime: Runtime, task: SendTask, handed: list[Handed]) -> str:

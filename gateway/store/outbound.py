@@ -33,6 +33,8 @@ class SendTask:
     reporter_opted_out: bool = False
     # Set when a worker died mid-send: the provider may or may not have the message since then.
     uncertain_since: datetime | None = None
+    # When this run's claim was written (the message's updated_at): renew_claims compares it.
+    claimed_at: datetime | None = None
 
 
 def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now: datetime,
@@ -104,7 +106,7 @@ def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> l
                               Message.provider_message_id.is_(None))
         .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
         .returning(*_TASK_COLUMNS, *_RECIPIENT_SUBQUERIES)).all()
-    return sorted((_send_task(row) for row in rows), key=lambda task: task.message_id)
+    return sorted((replace(_send_task(row), claimed_at=now) for row in rows), key=lambda task: task.message_id)
 
 
 def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds: int) -> SendTask | None:
@@ -123,7 +125,7 @@ def claim_stuck(session: Session, message_id: int, now: datetime, stuck_seconds:
         .values(attempts=Message.attempts + 1, updated_at=now))
     if claimed.rowcount != 1:
         return None
-    return replace(_send_tasks(session, [message_id])[0], uncertain_since=since)
+    return replace(_send_tasks(session, [message_id])[0], uncertain_since=since, claimed_at=now)
 
 
 _TASK_COLUMNS = (Message.id, Message.provider, Message.body, Message.attempts, Message.kind)
@@ -150,11 +152,24 @@ def _send_task(row) -> SendTask:
                     reporter_opted_out=bool(row.opted_out) and not row.phone)
 
 
-def claimed_task(message: NewCoordinatorMessage, coordinator_phone: str) -> SendTask:
-    """The SendTask for a message inserted already claimed (queue_to_coordinators(claimed=True))."""
+def claimed_task(message: NewCoordinatorMessage, coordinator_phone: str, claimed_at: datetime) -> SendTask:
+    """The SendTask for a message inserted already claimed (queue_to_coordinators(claimed=True)) at claimed_at."""
     return SendTask(message_id=message.id, provider=message.provider, body=message.body,
                     coordinator_phone=coordinator_phone, reporter_number_encrypted=None,
-                    attempts=message.attempts, kind=message.kind)
+                    attempts=message.attempts, kind=message.kind, claimed_at=claimed_at)
+
+
+def renew_claims(session: Session, message_ids: list[int], claimed_at: datetime, now: datetime) -> set[int]:
+    """Renew a run's claim on the messages it still holds; return their ids.
+
+    A message 'sending' for send_stuck_seconds is taken over by the sweeper (claim_stuck): a
+    run handing many messages over renews its claim before that. Compare-and-set on the claim
+    time: a message someone else took over (or one this run already finished) is left out.
+    """
+    return set(session.scalars(
+        update(Message).where(Message.id.in_(message_ids), Message.status == "sending",
+                              Message.updated_at == claimed_at)
+        .values(updated_at=now).returning(Message.id)))
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,21 @@ def test_two_workers_batching_at_once_never_process_a_report_twice(client, runti
     assert count == linked == len(mining)                    # one incident, every report counted once
     kinds = Counter(kind for report_id in mining for _, phone, kind in alerts[report_id] if phone == KENIEBA_PRIMARY)
     assert kinds == {"alert": 1, "update": len(mining) - 1}
+
+
+def test_a_long_hand_off_renews_its_claims_and_skips_one_taken_over(client, runtime, forums, clock):
+    from gateway.store.outbound import claim_stuck
+    from workers import sending
+
+    for index in range(3):
+        send_sms(client, ROUTING[1 + index][1], sender=f"+2236500{index:04d}")
+    batch = pipeline.process_reports(runtime, report_ids(runtime)[0], batch_size=10)
+    first, *others = [task.message_id for task in batch.tasks]
+    clock.advance(seconds=runtime.config.send_stuck_seconds + 1)      # the hand-off was slow to start
+    with runtime.transaction() as session:                            # the sweeper's run takes one over
+        assert claim_stuck(session, first, clock(), runtime.config.send_stuck_seconds) is not None
+    assert sending.send_claimed(runtime, batch.tasks) == {"taken_over": 1, "sent": len(others)}
+    with runtime.transaction() as session:
+        rows = session.execute(select(Message.id, Message.status, Message.updated_at)
+                               .where(Message.id.in_([first, *others])).order_by(Message.id)).all()
+    assert [(row.id, row.status) for row in rows] == [(first, "sending")] + [(i, "sent") for i in others]
