@@ -132,14 +132,30 @@ def _report_alerts(r: _Routed, heard: set[tuple[str, int]]) -> list[NewAlert]:
     texts = {lang: report_alert_text(report, lang) for lang in {t.language for t in fresh}}
     alerts = [NewAlert(report.id, t, "alert", texts[t.language]) for t in fresh]
     if told:
+        texted = is_update_milestone(incident.report_count)
         updates = {lang: update_text(first_reference=incident.first_reference, reference=report.reference,
                                      count=incident.report_count, category=report.category,
                                      place_name=place_name(report), language=lang)
-                   for lang in {t.language for t in told}}
+                   for lang in {t.language for t in told}} if texted else {}
         alerts += [NewAlert(report.id, AlertTarget(t.forum_id, t.coordinator_id, t.language, "corroboration"),
-                            "update", updates[t.language]) for t in told]
+                            "update", updates.get(t.language)) for t in told]
     heard.update(seen)
     return alerts
+
+
+def is_update_milestone(report_count: int) -> bool:
+    """Whether the incident's report_count-th report is texted to coordinators who know of it.
+
+    2, 3, 5, 10, 20, 50, 100, 200, 500, …: every report of a small incident, and a handful for
+    a flood (a radio call-in can bring a thousand reports of one event, and a thousand SMS to
+    each coordinator would bury the first alert and cost the forum). The reports in between
+    are still recorded as the coordinator's alerts, so OK, FIN and INFO work on any of them,
+    and INFO <ref> gives the count at any time.
+    """
+    if report_count in (2, 3):
+        return True
+    magnitude = 10 ** (len(str(report_count)) - 1)
+    return report_count % magnitude == 0 and report_count // magnitude in (1, 2, 5)
 
 
 def warm_up() -> None:

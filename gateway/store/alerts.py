@@ -50,20 +50,22 @@ class NewAlert:
     report_id: int
     target: AlertTarget
     kind: str            # alert | update
-    body: str
+    body: str | None     # None: the alert is recorded (the coordinator may act on it) but not texted
 
 
 def insert_alerts(session: Session, alerts: list[NewAlert], *, provider: str, now: datetime,
                   claimed: bool = False) -> list[NewCoordinatorMessage]:
     """The alerts and their outbound messages, of any number of reports: two INSERTs in all."""
+    texted = [alert for alert in alerts if alert.body is not None]
     messages = queue_to_coordinators(session, provider=provider, now=now, claimed=claimed, bodies=[
-        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind) for alert in alerts])
-    if messages:
-        session.execute(insert(Alert), [
+        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind) for alert in texted])
+    message_ids = {id(alert): message.id for alert, message in zip(texted, messages)}
+    if alerts:     # Core, not ORM: the ORM splits rows with and without a message_id into two INSERTs
+        session.execute(insert(Alert.__table__), [
             dict(report_id=alert.report_id, forum_id=alert.target.forum_id,
-                 coordinator_id=alert.target.coordinator_id, message_id=message.id, reason=alert.target.reason,
-                 status="pending", created_at=now)
-            for alert, message in zip(alerts, messages)])
+                 coordinator_id=alert.target.coordinator_id, message_id=message_ids.get(id(alert)),
+                 reason=alert.target.reason, status="pending", created_at=now)
+            for alert in alerts])
     return messages
 
 

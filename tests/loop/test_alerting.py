@@ -1,6 +1,7 @@
 """Alerts that land: several forums, triage, escalation, corroboration, provider throttling and failures."""
 from __future__ import annotations
 
+import pytest
 import yaml
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from tests.loop.helpers import (KENIEBA_BACKUP, KENIEBA_PRIMARY, MINING_TEXT, TR
                                 messages, report, report_row, sms, texts_to)
 from workers import sending
 from workers.escalation import escalate_overdue
+from workers.pipeline import is_update_milestone
 
 NATIONAL_WATCH = "+22376000051"
 
@@ -102,6 +104,27 @@ def test_corroborating_reports_become_one_incident_with_short_updates(client, ru
     fourth = report(client, MINING_TEXT, sender="+22365000103")
     run_jobs()
     assert texts_to(fake_twilio, KENIEBA_PRIMARY)[-1].startswith(f"ALERTE {fourth}")
+
+
+def test_a_flood_on_one_incident_texts_updates_at_milestones_only(client, runtime, forums, run_jobs, fake_twilio):
+    """A radio call-in: 12 reports of one fight at the Kéniéba gold site. The coordinator gets the
+    alert, then updates at 2, 3, 5 and 10 reports — not 11 SMS — and may act on any report."""
+    refs = [report(client, MINING_TEXT, sender=f"+223650002{n:02d}") for n in range(12)]
+    run_jobs()
+    sent = texts_to(fake_twilio, KENIEBA_PRIMARY)
+    assert sent[0].startswith(f"ALERTE {refs[0]}")
+    assert [text.split()[2] for text in sent[1:]] == ["2", "3", "5", "10"]
+    assert all(text.startswith(f"MAJ {refs[0]}: ") for text in sent[1:])
+    assert "Signalements: 12." in sms(client, f"INFO {refs[11]}", sender=KENIEBA_PRIMARY)
+    sms(client, f"OK {refs[6]}", sender=KENIEBA_PRIMARY)       # a report that was never texted
+    assert {report_row(runtime, ref).status for ref in refs} == {"acknowledged"}
+
+
+@pytest.mark.parametrize("count, texted", [(2, True), (3, True), (4, False), (5, True), (6, False), (9, False),
+                                           (10, True), (11, False), (20, True), (30, False), (50, True),
+                                           (100, True), (150, False), (200, True), (500, True), (1000, True)])
+def test_update_milestones(count, texted):
+    assert is_update_milestone(count) is texted
 
 
 def test_other_categories_or_places_are_other_incidents(client, runtime, forums, run_jobs, fake_twilio):
