@@ -12,10 +12,10 @@ from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
 from gateway.providers import orange
 from gateway.store.models import Coordinator, Forum, Message, Report
-from gateway.store.outbound import Handed, queue_outbound, record_sent
+from gateway.store.outbound import queue_outbound
 from tests.fakes.orange_api import CLIENT_ID, CLIENT_SECRET, SEND_PATH, WEBHOOK_TOKEN, orange_config, orange_error
 from tests.fakes.provider_server import ScriptedResponse
-from tests.helpers import REPORTER
+from tests.helpers import REPORTER, sent_message, status_of
 
 COORDINATOR = "+22376000001"
 
@@ -216,16 +216,7 @@ def test_an_unset_webhook_token_refuses_everything(client, runtime, config_overr
 # --- delivery receipts ----------------------------------------------------------------------
 
 def sent_alert(runtime, provider_message_id: str = "r00000001") -> int:
-    with runtime.transaction() as session:
-        message = queue_outbound(session, provider="orange", kind="alert", body="ALERTE", now=runtime.now())
-        record_sent(session, [Handed(message.id, provider_message_id, "sent", 1)], runtime.now())
-    return message.id
-
-
-def status_of(runtime, message_id: int) -> tuple[str, str | None]:
-    with runtime.transaction() as session:
-        message = session.get(Message, message_id)
-        return message.status, message.error_code
+    return sent_message(runtime, "orange", provider_message_id)
 
 
 def dr(status: str, callback_data: str = "r00000001") -> dict:
