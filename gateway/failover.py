@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from redis import Redis
 from redis.exceptions import RedisError
 
+from gateway import metrics
 from gateway.config import Config
 
 log = logging.getLogger(__name__)
@@ -71,19 +72,23 @@ class Breaker:
         except RedisError as exc:
             log.warning("failover state unavailable", extra={"error": type(exc).__name__})
             return False
-        log.warning("provider circuit open", extra={"provider": provider, "failures": count,
+        log.warning("provider circuit open", extra={"provider": provider, "failures": int(count),
                                                     "cooldown_seconds": self._cooldown})
+        metrics.record(self._redis, "provider_circuit", provider=provider, state="opened")
         return True
 
     def succeeded(self, provider: str) -> None:
         """The provider took a message: close its circuit."""
         try:
-            closed = self._redis.delete(f"{PREFIX}:{provider}:failures", f"{PREFIX}:{provider}:open_until",
-                                        f"{PREFIX}:{provider}:probe")
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.delete(f"{PREFIX}:{provider}:open_until")
+                pipe.delete(f"{PREFIX}:{provider}:failures", f"{PREFIX}:{provider}:probe")
+                was_open = pipe.execute()[0]
         except RedisError:
             return
-        if closed:
+        if was_open:
             log.info("provider circuit closed", extra={"provider": provider})
+            metrics.record(self._redis, "provider_circuit", provider=provider, state="closed")
 
     def _rest_left(self, provider: str, now: float) -> float:
         """0 when a message may go to `provider` now (closed, or this caller holds the probe)."""

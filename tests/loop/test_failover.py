@@ -78,6 +78,9 @@ def test_orange_down_then_twilio_then_orange_again_after_the_cool_down(client, r
     assert probe.startswith(f"MAJ {first}") and third in probe
     assert [m.provider for m in to_kenieba(runtime)] == ["twilio", "orange"]
     assert runtime.redis.keys("gateway:circuit:orange:*") == []   # closed again
+    scrape = client.get("/metrics").get_data(as_text=True)
+    for state in ("opened", "closed"):
+        assert f'gateway_provider_circuit_total{{provider="orange",state="{state}"}} 1.0' in scrape
 
 
 def test_a_probe_that_fails_keeps_twilio_carrying_for_another_cool_down(client, runtime, forums, run_jobs,
