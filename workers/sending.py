@@ -139,21 +139,23 @@ def _fallback(runtime: Runtime, route: _Route, provider: str, error: ProviderErr
 
 
 def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> bool:
-    """A worker died between claiming this message and recording the send: did the provider take it?
+    """A worker died between claiming this message and recording the send: did a provider take it?
 
-    Asked of providers that can tell (Twilio lists what was sent); when one cannot, or the
-    question fails, the message is sent again: an alert twice is better than an alert lost.
+    Every provider it may have gone to (its failover chain) is asked, if it can tell (Twilio
+    lists what was sent); when none can, or the question fails, the message is sent again:
+    an alert twice is better than an alert lost.
     """
-    lookup = getattr(runtime.sender(task.provider), "find_sent", None)
-    try:
-        found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
-    except ProviderError:
-        found = None
-    if found is None:
-        return False
-    handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments, task.provider))
-    log.info("send found at provider", extra={"message_id": task.message_id, "provider": task.provider})
-    return True
+    for provider in failover_chain(task.provider, runtime.config.failover_order):
+        lookup = getattr(runtime.sender(provider), "find_sent", None)
+        try:
+            found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
+        except ProviderError:
+            found = None
+        if found is not None:
+            handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments, provider))
+            log.info("send found at provider", extra={"message_id": task.message_id, "provider": provider})
+            return True
+    return False
 
 
 def _recipient(runtime: Runtime, task: SendTask) -> str | None:

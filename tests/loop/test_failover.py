@@ -138,3 +138,27 @@ def test_a_forums_file_naming_an_unknown_provider_is_refused():
     data["forums"][0]["provider"] = "pigeon"
     with pytest.raises(ForumsFileError, match="kenieba-mining: provider must be one of"):
         parse_forums_file(yaml.safe_dump(data))
+
+
+def test_a_send_left_sending_after_a_failover_is_found_at_the_fallback_not_sent_again(
+        client, runtime, forums, run_jobs, fake_twilio, fake_orange, clock):
+    """A worker died after Twilio took the alert but before recording it: the message still
+    says 'orange', yet Twilio is asked too, and nothing is sent twice."""
+    from sqlalchemy import update
+
+    from gateway.store.models import Message
+    from gateway.sweeper import sweep
+
+    fake_orange.api.down = True
+    report(client, MINING_TEXT)
+    run_jobs()
+    [alert] = to_kenieba(runtime)
+    with runtime.transaction() as session:
+        session.execute(update(Message).where(Message.id == alert.id)
+                        .values(status="sending", provider="orange", provider_message_id=None))
+    clock.advance(seconds=runtime.config.send_stuck_seconds + 1)
+    assert sweep(runtime).stuck_sends == 1
+    run_jobs()
+    assert len(texts_to(fake_twilio, KENIEBA_PRIMARY)) == 1
+    [again] = to_kenieba(runtime)
+    assert (again.provider, again.provider_message_id) == ("twilio", alert.provider_message_id)
