@@ -30,6 +30,8 @@ EVENTS = {   # event name -> (help, label names)
                          "held, spooled).", ("provider", "channel", "outcome")),
     "job_failures": ("Jobs that raised or were abandoned by a dead worker.", ("function", "reason")),
     "spool_replays": ("Spooled entries replayed into the database.", ("kind",)),
+    "provider_circuit": ("SMS provider circuit changes (opened: failing over; closed: back in use).",
+                         ("provider", "state")),
 }
 
 

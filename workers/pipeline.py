@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 
 from gateway.forums_file import TRIAGE_ID
+from gateway.providers import sending_provider
 from gateway.runtime import Runtime
 from gateway.store.alerts import AlertTarget, create_alerts, incident_targets
 from gateway.store.forums import ForumRoute, routing_directory
@@ -65,6 +66,7 @@ def _alert(session, report: Report, targets: list[AlertTarget], incident: Incide
 
     The report was just locked in the 'received' state, so it has no alert yet (known=set()).
     """
+    targets = [replace(t, provider=sending_provider(t.provider, provider)) for t in targets]   # a forum's own provider
     informed = incident_targets(session, incident.incident_id) if incident and not incident.is_new else set()
     fresh = [t for t in targets if (t.forum_id, t.coordinator_id) not in informed]
     told = [replace(t, reason="corroboration") for t in targets if (t.forum_id, t.coordinator_id) in informed]
@@ -148,5 +150,5 @@ def _targets(directory: Directory, forum_ids, *, urgent: bool, reason: str) -> l
             if person.backup and primaries and not urgent:
                 continue
             why = "urgent_backup" if person.backup and primaries else reason
-            targets.append(AlertTarget(forum_id, person.id, route.language, why))
+            targets.append(AlertTarget(forum_id, person.id, route.language, why, route.provider))
     return targets

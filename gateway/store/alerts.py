@@ -20,6 +20,7 @@ class AlertTarget:
     coordinator_id: int
     language: str
     reason: str          # subscription | triage | urgent_backup | escalation | corroboration
+    provider: str | None = None   # the SMS provider for this alert; None = create_alerts' provider
 
 
 def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
@@ -43,7 +44,8 @@ def create_alerts(session: Session, *, report_id: int, targets: list[AlertTarget
             done.add((target.forum_id, target.coordinator_id))
             fresh.append(target)
     messages = queue_to_coordinators(session, provider=provider, kind=kind, report_id=report_id, now=now,
-                                     bodies=[(t.coordinator_id, texts[t.language]) for t in fresh], claimed=claimed)
+                                     bodies=[(t.coordinator_id, texts[t.language]) for t in fresh], claimed=claimed,
+                                     providers=[t.provider or provider for t in fresh])
     if messages:
         session.execute(insert(Alert), [
             dict(report_id=report_id, forum_id=target.forum_id, coordinator_id=target.coordinator_id,

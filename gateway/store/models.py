@@ -119,6 +119,7 @@ class Forum(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     ack_within_hours: Mapped[int] = mapped_column(Integer, default=24)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    provider: Mapped[str | None] = mapped_column(String(24))   # its alerts' SMS provider; None = SMS_PROVIDERS
     coordinators: Mapped[list["Coordinator"]] = relationship(back_populates="forum")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.db import attach, hot_statement
@@ -65,8 +65,11 @@ class NewCoordinatorMessage:
 
 
 def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_id: int, now: datetime,
-                          bodies: list[tuple[int, str]], claimed: bool = False) -> list[NewCoordinatorMessage]:
+                          bodies: list[tuple[int, str]], claimed: bool = False,
+                          providers: list[str] | None = None) -> list[NewCoordinatorMessage]:
     """Insert one message per (coordinator id, body) in one INSERT ... RETURNING.
+
+    `providers`: one per body (a forum's own provider), instead of `provider` for all.
 
     `claimed`: the messages start as 'sending' (attempt 1), for a caller that sends them
     itself right after commit (claimed_task).
@@ -74,12 +77,13 @@ def queue_to_coordinators(session: Session, *, provider: str, kind: str, report_
     if not bodies:
         return []
     status, attempts = ("sending", 1) if claimed else ("queued", 0)
+    providers = providers or [provider] * len(bodies)
     ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [
-        dict(direction="out", channel="sms", provider=provider, kind=kind, body=body, coordinator_id=coordinator_id,
+        dict(direction="out", channel="sms", provider=carrier, kind=kind, body=body, coordinator_id=coordinator_id,
              report_id=report_id, status=status, attempts=attempts, created_at=now, updated_at=now)
-        for coordinator_id, body in bodies]).all()
-    return [NewCoordinatorMessage(message_id, coordinator_id, provider, kind, body, attempts)
-            for message_id, (coordinator_id, body) in zip(ids, bodies)]
+        for (coordinator_id, body), carrier in zip(bodies, providers)]).all()
+    return [NewCoordinatorMessage(message_id, coordinator_id, carrier, kind, body, attempts)
+            for message_id, (coordinator_id, body), carrier in zip(ids, bodies, providers)]
 
 
 def claim_for_send(session: Session, message_ids: list[int], now: datetime) -> list[SendTask]:
@@ -143,21 +147,24 @@ class Handed:
     provider_message_id: str | None
     status: str
     segments: int | None
+    provider: str | None = None     # the provider that carried it, when failover chose another
 
 
 _RECORD_SENT = (update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
-                .values(provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
+                .values(provider=func.coalesce(bindparam("handed_provider", type_=String), Message.__table__.c.provider),
+                        provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
                         segments=bindparam("handed_segments"), failure_reason=None, updated_at=bindparam("now")))
 
 
 def record_sent(session: Session, handed: list[Handed], now: datetime) -> None:
     """The provider took these messages: one executemany for all. The status is the provider's
-    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again."""
+    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again.
+    `provider` becomes the one that carried the message (after a failover, not the one it was queued for)."""
     if not handed:
         return
     session.execute(_RECORD_SENT, [
         dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_status=h.status,
-             handed_segments=h.segments, now=now)
+             handed_segments=h.segments, handed_provider=h.provider, now=now)
         for h in handed])
 
 

@@ -9,7 +9,7 @@ from gateway.errors import BadSignature, ProviderError
 from gateway.providers import africastalking as at
 from gateway.store.models import Message, Report
 from tests.fakes.provider_server import ScriptedResponse, at_answer, at_refused
-from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post
+from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post, sent_message, status_of
 
 SMS = {"from": REPORTER, "to": "36123", "text": "Des hommes armes ont attaque le marche de Boni",
        "date": "2026-11-02 09:00:00", "id": "ATXid_0a1b2c3d", "linkId": "SampleLinkId123"}
@@ -132,18 +132,7 @@ def test_the_first_hop_answers_con_with_the_language_menu(client):
 # --- delivery reports -------------------------------------------------------------------------
 
 def sent_alert(runtime, provider_message_id: str = DELIVERY["id"]) -> int:
-    from gateway.store.outbound import Handed, queue_outbound, record_sent
-
-    with runtime.transaction() as session:
-        message = queue_outbound(session, provider="africastalking", kind="alert", body="ALERTE", now=runtime.now())
-        record_sent(session, [Handed(message.id, provider_message_id, "sent", 1)], runtime.now())
-    return message.id
-
-
-def status_of(runtime, message_id: int) -> tuple[str, str | None]:
-    with runtime.transaction() as session:
-        message = session.get(Message, message_id)
-        return message.status, message.error_code
+    return sent_message(runtime, "africastalking", provider_message_id)
 
 
 DELIVERIES = [
