@@ -77,6 +77,22 @@ class Breaker:
         metrics.record(self._redis, "provider_circuit", provider=provider, state="opened")
         return True
 
+    def trip(self, provider: str, now: float) -> bool:
+        """Open the circuit at once (the provider refused our account); True when it is open."""
+        if self._threshold <= 0:
+            return False
+        try:
+            self._redis.set(f"{PREFIX}:{provider}:open_until", repr(now + self._cooldown),
+                            ex=self._cooldown + self._window)
+            self._redis.delete(f"{PREFIX}:{provider}:probe")
+        except RedisError as exc:
+            log.warning("failover state unavailable", extra={"error": type(exc).__name__})
+            return False
+        log.warning("provider circuit open: account refused", extra={"provider": provider,
+                                                                     "cooldown_seconds": self._cooldown})
+        metrics.record(self._redis, "provider_circuit", provider=provider, state="opened")
+        return True
+
     def succeeded(self, provider: str) -> None:
         """The provider took a message: close its circuit."""
         try:

@@ -128,12 +128,15 @@ def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: lis
 def _fallback(runtime: Runtime, route: _Route, provider: str, error: ProviderError) -> str | None:
     """The next provider to try right now: only when this failure opened the provider's circuit.
 
-    Before that, a retryable failure is retried later on the same provider, as always.
+    Before that, a retryable failure is retried later on the same provider, as always. A
+    refusal of the account (credentials, credit) opens the circuit at once: every message
+    would meet it.
     """
     if not error.retryable or not route.after(provider):
         return None
     now = runtime.now().timestamp()
-    if not route.breaker.failed(provider, now):
+    opened = route.breaker.trip(provider, now) if error.account else route.breaker.failed(provider, now)
+    if not opened:
         return None
     return route.breaker.choose(route.after(provider), now).provider
 

@@ -135,6 +135,11 @@ class AfricasTalkingSender:
                           segments=segment_count(message.body))
 
 
+# Recipient status codes that refuse the account, not the number (protocols.md §2.4):
+# 401 RiskHold, 402 InvalidSenderId, 405 InsufficientBalance.
+ACCOUNT_STATUS_CODES = (401, 402, 405)
+
+
 def _first_recipient(response: requests.Response) -> dict:
     """The one recipient's entry, or ProviderError saying whether a retry may help."""
     if response.status_code == 429 or response.status_code >= 500:
@@ -142,7 +147,7 @@ def _first_recipient(response: requests.Response) -> dict:
                             code=str(response.status_code))
     if not 200 <= response.status_code < 300:
         raise ProviderError(f"africastalking HTTP {response.status_code}", retryable=False,
-                            code=str(response.status_code))
+                            code=str(response.status_code), account=response.status_code in (401, 403))
     try:  # parsed whatever the Content-Type says (charset suffixes included)
         recipient = json.loads(response.text)["SMSMessageData"]["Recipients"][0]
         code = int(recipient["statusCode"])
@@ -150,7 +155,7 @@ def _first_recipient(response: requests.Response) -> dict:
         raise ProviderError("africastalking: no recipient in the answer", retryable=False) from None
     if code not in SENT_CODES or not recipient.get("messageId"):
         raise ProviderError(f"africastalking statusCode {code} ({str(recipient.get('status'))[:40]})",
-                            retryable=code >= 500, code=str(code))
+                            retryable=code >= 500, code=str(code), account=code in ACCOUNT_STATUS_CODES)
     return recipient
 
 

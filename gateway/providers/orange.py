@@ -177,7 +177,7 @@ class OrangeSender:
         if response.status_code != 200:
             error = _send_error(response)
             raise ProviderError(f"orange token refused: {error.reason}", retryable=error.retryable,
-                                code=error.code)
+                                code=error.code, account=error.account or response.status_code == 400)
         try:
             answer = response.json()
             value, lifetime = str(answer["access_token"]), int(answer.get("expires_in") or 3600)
@@ -209,7 +209,9 @@ def _send_error(response: requests.Response) -> ProviderError:
     retryable = status == 429 or status >= 500
     code, text = _orange_error(response)
     reason = f"orange HTTP {status}" + (f" ({code}: {text})" if text else "")
-    return ProviderError(reason[:200], retryable=retryable, code=code or str(status))
+    # 401 even with a fresh token, 403 (a policy refusal: no SMS bundle left, sender not allowed)
+    # refuse the account, not this message.
+    return ProviderError(reason[:200], retryable=retryable, code=code or str(status), account=status in (401, 403))
 
 
 def _orange_error(response: requests.Response) -> tuple[str | None, str]:

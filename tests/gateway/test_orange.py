@@ -97,13 +97,13 @@ def test_a_401_fetches_a_new_token_once_and_sends_again(sender, fake_orange):
     assert result.provider_message_id
 
 
-def test_a_second_401_in_a_row_is_a_permanent_failure_that_says_so(sender, fake_orange):
+def test_a_second_401_in_a_row_refuses_the_account_and_says_so(sender, fake_orange):
     send(sender)
     fake_orange.api.send_script = [ScriptedResponse(401, {"code": 42, "message": "Expired credentials"})] * 2
     fake_orange.api.revoke_tokens()
     with pytest.raises(ProviderError) as error:
         send(sender)
-    assert not error.value.retryable and "401" in error.value.reason
+    assert error.value.account and error.value.retryable and "401" in error.value.reason
 
 
 # --- send outcomes --------------------------------------------------------------------------
@@ -129,12 +129,13 @@ def test_201_is_accepted_with_orange_s_id(sender, fake_orange, label, answer, me
 
 
 SEND_FAILURES = [
-    # label, where, Orange's answer, retryable, code, words in the reason staff see
+    # label, where, Orange's answer, retryable (True, False, or "account": the account is refused,
+    # not this message — retried later and failed over at once), code, words in the reason staff see
     ("400 invalid address", "send", orange_error(400, "serviceException", "SVC0004",
                                                  "No valid addresses provided in message part %1"),
      False, "SVC0004", "No valid addresses"),
     ("403 policy (no bundle left)", "send", orange_error(403, "policyException", "POL0001",
-                                                         "A policy error occurred"), False, "POL0001", "policy"),
+                                                         "A policy error occurred"), "account", "POL0001", "policy"),
     ("404 unknown sender", "send", ScriptedResponse(404, {"code": 60, "message": "Resource not found"}),
      False, "60", "Resource not found"),
     ("429 too many requests", "send", ScriptedResponse(429, {"code": 53, "message": "Too many requests"}),
@@ -142,7 +143,7 @@ SEND_FAILURES = [
     ("500", "send", ScriptedResponse(500, {"code": 1, "message": "Internal error"}), True, "1", "500"),
     ("503 not JSON", "send", ScriptedResponse(503, "<html>maintenance</html>"), True, "503", "503"),
     ("token refused: bad credentials", "token", ScriptedResponse(401, {"error": "invalid_client"}),
-     False, "401", "token refused"),
+     "account", "401", "token refused"),
     ("token endpoint down", "token", ScriptedResponse(503, {"code": 5, "message": "Service unavailable"}),
      True, "5", "token refused"),
     ("token answer unreadable", "token", ScriptedResponse(200, {"token_type": "Bearer"}), True, None, "unreadable"),
@@ -156,7 +157,8 @@ def test_send_failures_say_whether_a_retry_may_help_and_why(sender, fake_orange,
     setattr(fake_orange.api, f"{where}_script", [answer])
     with pytest.raises(ProviderError) as error:
         send(sender)
-    assert (error.value.retryable, error.value.code) == (retryable, code)
+    assert (error.value.retryable, error.value.code, error.value.account) == (
+        retryable is not False, code, retryable == "account")
     assert words in error.value.reason and "+22376000001" not in error.value.reason
 
 

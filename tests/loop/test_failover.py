@@ -9,7 +9,7 @@ import yaml
 from gateway.forums_file import ForumsFileError, parse_forums_file
 from gateway.store.forums import load_forums
 from tests.conftest import DEMO_FORUMS
-from tests.fakes.orange_api import orange_config
+from tests.fakes.orange_api import orange_config, orange_error
 from tests.loop.helpers import BORDER_PRIMARY, KENIEBA_PRIMARY, MINING_TEXT, messages, report, texts_to
 
 BORDER_TEXT = "Des trafiquants armes ont passe la frontiere pres de Kenieba cette nuit"
@@ -53,6 +53,19 @@ def test_with_orange_unreachable_the_alert_still_arrives_through_twilio(client, 
     assert text.startswith(f"ALERTE {reference}")
     [alert] = to_kenieba(runtime)
     assert (alert.provider, alert.status, alert.provider_message_id[:2]) == ("twilio", "queued", "SM")
+
+
+def test_orange_refusing_the_account_sends_the_very_first_alert_through_twilio(client, runtime, forums, run_jobs,
+                                                                               fake_twilio, fake_orange):
+    """No SMS bundle left (403 policy): every message would fail, so no waiting for N failures."""
+    fake_orange.api.send_script = [orange_error(403, "policyException", "POL0001", "A policy error occurred")] * 5
+    reference = report(client, MINING_TEXT)
+    run_jobs()
+    [text] = texts_to(fake_twilio, KENIEBA_PRIMARY)
+    assert text.startswith(f"ALERTE {reference}")
+    [alert] = to_kenieba(runtime)
+    assert (alert.provider, alert.status) == ("twilio", "queued")
+    assert runtime.redis.get("gateway:circuit:orange:open_until") is not None
 
 
 def test_orange_down_then_twilio_then_orange_again_after_the_cool_down(client, runtime, forums, run_jobs,
