@@ -9,7 +9,7 @@ from typing import Protocol
 
 from gateway.config import Config
 from gateway.domain import OutboundSms, SendResult
-from gateway.providers import africastalking, console, twilio
+from gateway.providers import africastalking, console, relay, twilio
 
 
 class Sender(Protocol):
@@ -18,7 +18,7 @@ class Sender(Protocol):
     def send(self, message: OutboundSms) -> SendResult: ...
 
 
-PROVIDERS = (console, twilio, africastalking)
+PROVIDERS = (console, twilio, africastalking, relay)
 _BY_NAME = {module.NAME: module for module in PROVIDERS}
 
 
