@@ -63,7 +63,7 @@ def verify(body: bytes, timestamp: str | None, signature: str | None, key: str, 
     """Raise BadSignature unless the body is signed with our key at a time close to `now`."""
     if not key or not signature or not timestamp:
         raise BadSignature("missing signature, timestamp or key")
-    if not timestamp.isdigit() or not _HEX.match(signature):
+    if not (timestamp.isdigit() and len(timestamp) <= 12) or not _HEX.match(signature):
         raise BadSignature("unreadable signature or timestamp")
     if not hmac.compare_digest(sign(body, timestamp, key), signature.lower()):
         raise BadSignature("signature does not match")

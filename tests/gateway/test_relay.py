@@ -103,7 +103,8 @@ def test_a_phone_clock_a_few_minutes_off_is_accepted(client, runtime, clock):
     assert count(runtime, Report) == 1
 
 
-@pytest.mark.parametrize("timestamp, signature", [("", "a" * 64), ("12x", "a" * 64), ("1", ""), (None, None)])
+@pytest.mark.parametrize("timestamp, signature", [("", "a" * 64), ("12x", "a" * 64), ("1", ""), (None, None),
+                                                  ("9" * 30, "a" * 64)])
 def test_verify_refuses_missing_or_unreadable_headers(clock, timestamp, signature):
     with pytest.raises(BadSignature):
         relay.verify(b"{}", timestamp, signature, KEY, clock())
