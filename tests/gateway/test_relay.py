@@ -383,3 +383,20 @@ def test_the_last_check_in_is_in_the_metrics(client, runtime, clock):
     lines = dict(line.rsplit(" ", 1) for line in render(runtime).decode().splitlines() if line.startswith("gateway_relay"))
     assert float(lines[f'gateway_relay_last_checkin_timestamp_seconds{{device="{DEVICE}"}}']) == clock().timestamp()
     assert float(lines[f'gateway_relay_silent{{device="{DEVICE}"}}']) == 0
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+def test_production_with_the_relay_wants_its_credentials_and_key(tmp_path):
+    from gateway.config import load_config
+    from gateway.errors import ConfigError
+    from tests.gateway.test_config import PRODUCTION
+
+    env = dict(PRODUCTION, SMS_PROVIDER="relay", GATEWAY_INSTANCE_DIR=str(tmp_path))
+    with pytest.raises(ConfigError, match="RELAY_USERNAME"):
+        load_config(env)
+    config = load_config(dict(env, RELAY_USERNAME="sms", RELAY_PASSWORD="p", RELAY_SIGNING_KEY=KEY,
+                              RELAY_SILENCE_MINUTES="45"))
+    assert (config.relay_api_base, config.relay_silence_minutes) == ("https://api.sms-gate.app/3rdparty/v1", 45)
+    with pytest.raises(ConfigError, match="RELAY_SILENCE_MINUTES"):
+        load_config(dict(env, RELAY_SILENCE_MINUTES="0"))
