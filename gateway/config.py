@@ -58,6 +58,12 @@ class Config:
     orange_sender_name: str = ""            # a sender name Orange Mali approved; "" = the number
     orange_api_base: str = "https://api.orange.com"
     orange_webhook_token: str = ""          # ?token= on the URLs given to Orange (it does not sign)
+    # Relay phone running "SMS Gateway for Android" (gateway/providers/relay.py).
+    relay_signing_key: str = ""      # the app's Settings > Webhooks > Signing Key
+    relay_api_base: str = "https://api.sms-gate.app/3rdparty/v1"
+    relay_username: str = ""
+    relay_password: str = ""
+    relay_silence_minutes: int = 30  # staff are told when a relay phone is silent this long
     production: bool = False
     instance_dir: Path = DEFAULT_INSTANCE
     default_language: str = "fr"
@@ -134,6 +140,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         at_webhook_token=env.get("AT_WEBHOOK_TOKEN") or keys.get("at_webhook_token", ""),
         at_api_base=env.get("AT_API_BASE", ""),
         **_orange_settings(env, keys),
+        **_relay_settings(env),
         production=production,
         instance_dir=instance_dir,
         **_reliability_settings(env),
@@ -175,6 +182,16 @@ def _orange_settings(env: Mapping[str, str], keys: Mapping[str, str]) -> dict:
         orange_sender_name=env.get("ORANGE_SENDER_NAME", ""),
         orange_api_base=(env.get("ORANGE_API_BASE") or "https://api.orange.com").rstrip("/"),
         orange_webhook_token=env.get("ORANGE_WEBHOOK_TOKEN") or keys.get("orange_webhook_token", ""),
+    )
+
+
+def _relay_settings(env: Mapping[str, str]) -> dict:
+    return dict(
+        relay_signing_key=env.get("RELAY_SIGNING_KEY", ""),
+        relay_api_base=env.get("RELAY_API_BASE") or "https://api.sms-gate.app/3rdparty/v1",
+        relay_username=env.get("RELAY_USERNAME", ""),
+        relay_password=env.get("RELAY_PASSWORD", ""),
+        relay_silence_minutes=_positive_int(env, "RELAY_SILENCE_MINUTES", 30),
     )
 
 
@@ -305,13 +322,16 @@ REQUIRED_IN_PRODUCTION = {
     "DATABASE_URL (not SQLite)": lambda c: not c.database_url.startswith("sqlite"),
     "REDIS_URL": lambda c: bool(c.redis_url),
     "SMS_PROVIDER (not console)": lambda c: c.sms_provider != "console",
-    "TWILIO_AUTH_TOKEN or AT_WEBHOOK_TOKEN": lambda c: bool(c.twilio_auth_token or c.at_webhook_token),
+    "TWILIO_AUTH_TOKEN, AT_WEBHOOK_TOKEN or RELAY_SIGNING_KEY":
+        lambda c: bool(c.twilio_auth_token or c.at_webhook_token or c.relay_signing_key),
     "AT_USERNAME, AT_API_KEY and AT_WEBHOOK_TOKEN (SMS_PROVIDER=africastalking)":
         lambda c: c.sms_provider != "africastalking" or bool(c.at_username and c.at_api_key and c.at_webhook_token),
     "ORANGE_CLIENT_ID and ORANGE_CLIENT_SECRET (or ORANGE_AUTHORIZATION_HEADER), ORANGE_SENDER and "
     "ORANGE_WEBHOOK_TOKEN (orange in SMS_PROVIDERS)": lambda c: "orange" not in c.failover_order or bool(
         (c.orange_authorization_header or (c.orange_client_id and c.orange_client_secret))
         and c.orange_sender and c.orange_webhook_token),
+    "RELAY_USERNAME, RELAY_PASSWORD and RELAY_SIGNING_KEY (relay in SMS_PROVIDERS)":
+        lambda c: "relay" not in c.failover_order or bool(c.relay_username and c.relay_password and c.relay_signing_key),
 }
 
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from gateway.config import Config
 from gateway.domain import OutboundSms, SendResult
-from gateway.providers import africastalking, console, orange, twilio
+from gateway.providers import africastalking, console, orange, relay, twilio
 
 
 class Sender(Protocol):
@@ -18,7 +18,7 @@ class Sender(Protocol):
     def send(self, message: OutboundSms) -> SendResult: ...
 
 
-PROVIDERS = (console, twilio, africastalking, orange)
+PROVIDERS = (console, twilio, africastalking, orange, relay)
 _BY_NAME = {module.NAME: module for module in PROVIDERS}
 
 
