@@ -20,6 +20,7 @@ class AlertTarget:
     coordinator_id: int
     language: str
     reason: str          # subscription | triage | urgent_backup | escalation | corroboration
+    provider: str | None = None   # the SMS provider for this alert; None = create_alerts' provider
 
 
 def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
@@ -57,7 +58,8 @@ def insert_alerts(session: Session, alerts: list[NewAlert], *, provider: str, no
                   claimed: bool = False) -> list[NewCoordinatorMessage]:
     """The alerts and their outbound messages, of any number of reports: two INSERTs in all."""
     messages = queue_to_coordinators(session, provider=provider, now=now, claimed=claimed, bodies=[
-        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind) for alert in alerts])
+        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind, alert.target.provider)
+        for alert in alerts])
     if messages:
         session.execute(insert(Alert), [
             dict(report_id=alert.report_id, forum_id=alert.target.forum_id,
