@@ -49,15 +49,17 @@ class _Routed:
     incident: IncidentLink | None = None
 
 
-def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1) -> Batch:
-    """Process the job's own report, and with batch_size > 1 up to batch_size-1 others that wait.
+def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
+                    leave_out: frozenset[int] = frozenset()) -> Batch:
+    """Process the job's own report, and with batch_size > 1 up to batch_size-1 others that wait
+    (not those in `leave_out`).
 
     When the own report is no longer waiting (done, or in another worker's batch), the others
     still are: the job does their work instead of leaving it to their own jobs.
     """
     now = runtime.now()
     with runtime.transaction() as session:
-        waiting = lock_waiting_reports(session, report_id, limit=batch_size)
+        waiting = lock_waiting_reports(session, report_id, limit=batch_size, leave_out=leave_out)
         if not waiting:
             return Batch()
         directory = routing_directory(session)
