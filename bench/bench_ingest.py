@@ -36,7 +36,7 @@ from bench.ingestkit import checks, report  # noqa: E402
 from bench.ingestkit.corpus import signed_form, sender_pool, write_corpus  # noqa: E402
 from bench.ingestkit.load import PacedSender, run_wrk  # noqa: E402
 from bench.ingestkit.memory import RssSampler, children, cpu_seconds, cpu_used  # noqa: E402
-from bench.ingestkit.processes import (BARE_APP, GATEWAY_APP, ServerSettings, environment, free_port,  # noqa: E402
+from bench.ingestkit.processes import (BARE_APP, GATEWAY_APP, NAIVE_APP, ServerSettings, environment, free_port,  # noqa: E402
                                        gateway_cli, start_gunicorn, start_workers, stop)
 from bench.ingestkit.provider import TimedProvider  # noqa: E402
 from gateway import gunicorn_conf  # noqa: E402
@@ -77,7 +77,10 @@ def gateway_env(port: int, provider_url: str, instance: Path) -> dict:
         "NUMBER_KEY": Fernet.generate_key().decode(), "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_ACCOUNT_SID": "AC" + "b" * 32, "TWILIO_FROM": "+15005550006", "SMS_PROVIDER": "twilio",
         "TWILIO_API_BASE": provider_url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "GATEWAY_INSTANCE_DIR": str(instance), "GATEWAY_ENV": "development"})
+        "GATEWAY_INSTANCE_DIR": str(instance), "GATEWAY_ENV": "development",
+        # The fake provider takes whatever it is sent; the default send rate (5 segments/s, a
+        # cautious real-provider setting) would make the end-to-end phase measure the throttle.
+        "RATE_LIMIT_SEGMENTS_PER_SECOND": "1000"})
 
 
 def reset_stores(env: dict) -> None:
@@ -109,35 +112,35 @@ def summarise(slices: list[dict]) -> dict:
             "slices_rps": [w["requests"] / (w["duration_us"] / 1e6) for w in slices]}
 
 
-def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampler) -> tuple[dict, dict, list, object]:
-    """Both servers up at once; wrk alternates between them in slices, so a change in the
-    machine's load (it is shared) weighs on both alike. Returns (bare, gateway, refs, server)."""
+def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampler) -> tuple[dict, list, object]:
+    """All servers up at once; wrk alternates between them in slices, so a change in the
+    machine's load (it is shared) weighs on all alike. Returns ({endpoint: summary}, refs, server)."""
     settings = ServerSettings(args.worker_class, args.workers, args.threads)
-    gateway_url = env["PUBLIC_BASE_URL"]
-    bare_url = f"http://127.0.0.1:{free_port()}"
-    servers = {"gateway": start_gunicorn(GATEWAY_APP, _port(gateway_url), settings, env, work / "gateway.log"),
-               "bare": start_gunicorn(BARE_APP, _port(bare_url), settings, env, work / "bare.log")}
+    urls = {"bare": f"http://127.0.0.1:{free_port()}", "naive": f"http://127.0.0.1:{free_port()}",
+            "gateway": env["PUBLIC_BASE_URL"]}
+    apps = {"bare": BARE_APP, "naive": NAIVE_APP, "gateway": GATEWAY_APP}
+    servers = {name: start_gunicorn(apps[name], _port(url), settings, env, work / f"{name}.log")
+               for name, url in urls.items()}
     sampler.watch("web", servers["gateway"].pid, children=True)
-    urls = {"bare": bare_url, "gateway": gateway_url}
     slice_seconds = max(2, args.seconds // args.rounds)
 
     def wrk(name: str, seconds: int, label: str) -> dict:
-        # A fresh corpus for every gateway slice, so no MessageSid is ever sent twice; the
-        # bare endpoint stores nothing and cycles through one corpus.
-        corpus = work / (f"gateway-{label}.txt" if name == "gateway" else "bare.txt")
+        # A fresh corpus for every slice of an endpoint that stores, so no MessageSid is ever
+        # sent twice; the bare endpoint stores nothing and cycles through one corpus.
+        corpus = work / (f"{name}-{label}.txt" if name != "bare" else "bare.txt")
         if not corpus.exists():
             write_corpus(corpus, base_url=urls[name], auth_token=AUTH_TOKEN,
                          count=RATE_CEILING[name] * max(seconds, slice_seconds), prefix=f"{name[0].upper()}{label}")
         return run_wrk(urls[name], corpus, connections=args.connections, threads=args.wrk_threads,
                        seconds=seconds, out=work / f"{name}-{label}.json")
 
-    results: dict[str, list] = {"bare": [], "gateway": []}
+    results: dict[str, list] = {name: [] for name in urls}
     for name in urls:                                   # warm-up, not counted
         results[name + "-warm"] = [wrk(name, 2, "warm")]
-    cpu = {"bare": 0.0, "gateway": 0.0, "postgres": 0.0}
+    cpu = {name: 0.0 for name in urls} | {"postgres": 0.0}
     loads["throughput before"] = os.getloadavg()[0]
     for n in range(args.rounds):
-        for name in ("bare", "gateway"):
+        for name in urls:
             database = (lambda: database_backends(env)) if name == "gateway" else list
             before = cpu_seconds(children(servers[name].pid)), cpu_seconds(database())
             results[name].append(wrk(name, slice_seconds, f"s{n}"))
@@ -145,12 +148,14 @@ def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampl
             cpu["postgres"] += cpu_used(before[1], cpu_seconds(database()))
     loads["throughput after"] = os.getloadavg()[0]
     stop(servers["bare"])
+    stop(servers["naive"])
     refs = [ref for w in results["gateway-warm"] + results["gateway"] for ref in w["refs"]]
-    bare, gateway = summarise(results["bare"]), summarise(results["gateway"])
-    bare["cpu_ms_per_request"] = {"web": cpu["bare"] * 1000 / max(bare["requests"], 1)}
-    gateway["cpu_ms_per_request"] = {"web": cpu["gateway"] * 1000 / max(gateway["requests"], 1),
-                                     "postgres": cpu["postgres"] * 1000 / max(gateway["requests"], 1)}
-    return bare, gateway, refs, servers["gateway"]
+    summaries = {name: summarise(results[name]) for name in urls}
+    for name, summary in summaries.items():
+        summary["cpu_ms_per_request"] = {"web": cpu[name] * 1000 / max(summary["requests"], 1)}
+    summaries["gateway"]["cpu_ms_per_request"]["postgres"] = cpu["postgres"] * 1000 / max(
+        summaries["gateway"]["requests"], 1)
+    return summaries, refs, servers["gateway"]
 
 
 def database_backends(env: dict) -> list[int]:
@@ -165,7 +170,7 @@ def database_backends(env: dict) -> list[int]:
 
 # Requests signed in advance per second of load; more than either endpoint serves here.
 # A gateway slice that outruns its corpus would resend MessageSids: reported as "wrapped".
-RATE_CEILING = {"bare": 4000, "gateway": 2500}
+RATE_CEILING = {"bare": 4000, "naive": 2500, "gateway": 2500}
 
 
 def _port(url: str) -> int:
@@ -264,7 +269,8 @@ def main() -> None:
         env = gateway_env(free_port(), provider.base_url, work / "instance")
         reset_stores(env)
         sampler.start()
-        bare, gateway, refs, server = throughput_phase(args, env, work, loads, sampler)
+        endpoints, refs, server = throughput_phase(args, env, work, loads, sampler)
+        bare, naive, gateway = endpoints["bare"], endpoints["naive"], endpoints["gateway"]
         engine = make_engine(env["DATABASE_URL"])
         sessions = make_session_factory(engine)
         try:
@@ -282,13 +288,15 @@ def main() -> None:
         "settings": {"server": ServerSettings(args.worker_class, args.workers, args.threads).label(),
                      "connections": args.connections, "wrk_threads": args.wrk_threads, "seconds": args.seconds,
                      "rounds": args.rounds},
-        "bare": bare, "gateway": gateway, "ratio": gateway["rps"] / bare["rps"],
+        "bare": bare, "naive": naive, "gateway": gateway, "ratio": gateway["rps"] / bare["rps"],
+        "naive_ratio": naive["rps"] / bare["rps"],
         "accounting": accounting.as_dict(), "drain": drained,
         "zero_loss": accounting.zero_loss and (drained or {}).get("left", 0) == 0 and gateway["errors"] == 0,
         "e2e": e2e, "memory": memory_summary(peaks), "workdir": str(work)}
     history = record_history(args.record_step, results)
     if args.quick:
-        print(json.dumps({k: results[k] for k in ("bare", "gateway", "ratio", "zero_loss", "accounting", "load")},
+        print(json.dumps({k: results[k] for k in ("bare", "naive", "gateway", "ratio", "naive_ratio", "zero_loss",
+                                                  "accounting", "load")},
                          indent=1))
         return
     report.write(results, history, args.out)

@@ -38,6 +38,10 @@ class Config:
     public_base_url: str           # the URL providers sign (scheme + host, no trailing slash)
     public_base_url_given: bool = False   # False: `serve` may derive it from its bind address
     sms_provider: str = "console"
+    # Failover order (SMS_PROVIDERS); the first is sms_provider. One entry: no failover.
+    sms_providers: tuple[str, ...] = ()
+    failover_after_failures: tuple[int, int] = (3, 120)   # retryable failures, seconds: then the next provider
+    failover_cooldown_seconds: int = 300                   # then one probe message tries the first again
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from: str = ""
@@ -47,6 +51,19 @@ class Config:
     at_from: str = ""
     at_webhook_token: str = ""
     at_api_base: str = ""
+    orange_client_id: str = ""
+    orange_client_secret: str = ""
+    orange_authorization_header: str = ""   # "Basic …" as Orange's portal shows it; instead of id + secret
+    orange_sender: str = ""                 # the sender's number, e.g. +22370000000 (tel:+… in the API)
+    orange_sender_name: str = ""            # a sender name Orange Mali approved; "" = the number
+    orange_api_base: str = "https://api.orange.com"
+    orange_webhook_token: str = ""          # ?token= on the URLs given to Orange (it does not sign)
+    # Relay phone running "SMS Gateway for Android" (gateway/providers/relay.py).
+    relay_signing_key: str = ""      # the app's Settings > Webhooks > Signing Key
+    relay_api_base: str = "https://api.sms-gate.app/3rdparty/v1"
+    relay_username: str = ""
+    relay_password: str = ""
+    relay_silence_minutes: int = 30  # staff are told when a relay phone is silent this long
     production: bool = False
     instance_dir: Path = DEFAULT_INSTANCE
     default_language: str = "fr"
@@ -94,6 +111,10 @@ class Config:
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **changes)
 
+    @property
+    def failover_order(self) -> tuple[str, ...]:
+        return self.sms_providers or (self.sms_provider,)
+
     def rate_limit_for(self, provider: str) -> float:
         return self.rate_limit_overrides.get(provider, self.rate_limit_segments_per_second)
 
@@ -111,7 +132,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         number_key=(env.get("NUMBER_KEY") or keys.get("number_key", "")).encode(),
         public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         public_base_url_given=bool(env.get("PUBLIC_BASE_URL")),
-        sms_provider=env.get("SMS_PROVIDER", "console"),
+        **_provider_choice(env),
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or keys.get("twilio_auth_token", ""),
         twilio_from=env.get("TWILIO_FROM", ""),
@@ -121,6 +142,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         at_from=env.get("AT_FROM", ""),
         at_webhook_token=env.get("AT_WEBHOOK_TOKEN") or keys.get("at_webhook_token", ""),
         at_api_base=env.get("AT_API_BASE", ""),
+        **_orange_settings(env, keys),
+        **_relay_settings(env),
         production=production,
         instance_dir=instance_dir,
         **_reliability_settings(env),
@@ -132,6 +155,48 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
     if production:
         _refuse_unsafe_production(config)
     return config
+
+
+def _provider_choice(env: Mapping[str, str]) -> dict:
+    """SMS_PROVIDERS=orange,twilio: send through the first, fail over to the next (README "Failover").
+
+    SMS_PROVIDER alone keeps working (a list of one). Given both, SMS_PROVIDER must be the
+    list's first entry. `console` records instead of sending: never part of a failover list,
+    or an alert could silently go nowhere.
+    """
+    single = env.get("SMS_PROVIDER", "").strip()
+    order = tuple(dict.fromkeys(name.strip() for name in env.get("SMS_PROVIDERS", "").split(",") if name.strip()))
+    if not order:
+        order = (single or "console",)
+    if single and single != order[0]:
+        raise ConfigError(f"SMS_PROVIDER={single} but SMS_PROVIDERS starts with {order[0]}: set one of them")
+    if len(order) > 1 and "console" in order:
+        raise ConfigError("SMS_PROVIDERS: 'console' sends nothing and cannot be part of a failover list")
+    return dict(sms_provider=order[0], sms_providers=order,
+                failover_after_failures=_rate(env, "FAILOVER_AFTER_FAILURES", (3, 120)),
+                failover_cooldown_seconds=_positive_int(env, "FAILOVER_COOLDOWN_SECONDS", 300))
+
+
+def _orange_settings(env: Mapping[str, str], keys: Mapping[str, str]) -> dict:
+    return dict(
+        orange_client_id=env.get("ORANGE_CLIENT_ID", ""),
+        orange_client_secret=env.get("ORANGE_CLIENT_SECRET", ""),
+        orange_authorization_header=env.get("ORANGE_AUTHORIZATION_HEADER", ""),
+        orange_sender=env.get("ORANGE_SENDER", ""),
+        orange_sender_name=env.get("ORANGE_SENDER_NAME", ""),
+        orange_api_base=(env.get("ORANGE_API_BASE") or "https://api.orange.com").rstrip("/"),
+        orange_webhook_token=env.get("ORANGE_WEBHOOK_TOKEN") or keys.get("orange_webhook_token", ""),
+    )
+
+
+def _relay_settings(env: Mapping[str, str]) -> dict:
+    return dict(
+        relay_signing_key=env.get("RELAY_SIGNING_KEY", ""),
+        relay_api_base=env.get("RELAY_API_BASE") or "https://api.sms-gate.app/3rdparty/v1",
+        relay_username=env.get("RELAY_USERNAME", ""),
+        relay_password=env.get("RELAY_PASSWORD", ""),
+        relay_silence_minutes=_positive_int(env, "RELAY_SILENCE_MINUTES", 30),
+    )
 
 
 def _reliability_settings(env: Mapping[str, str]) -> dict:
@@ -242,6 +307,7 @@ def _development_keys(instance_dir: Path) -> dict[str, str]:
         "number_key": Fernet.generate_key().decode(),
         "twilio_auth_token": secrets.token_hex(16),
         "at_webhook_token": secrets.token_urlsafe(24),
+        "orange_webhook_token": secrets.token_urlsafe(24),
     }
     instance_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -260,9 +326,16 @@ REQUIRED_IN_PRODUCTION = {
     "DATABASE_URL (not SQLite)": lambda c: not c.database_url.startswith("sqlite"),
     "REDIS_URL": lambda c: bool(c.redis_url),
     "SMS_PROVIDER (not console)": lambda c: c.sms_provider != "console",
-    "TWILIO_AUTH_TOKEN or AT_WEBHOOK_TOKEN": lambda c: bool(c.twilio_auth_token or c.at_webhook_token),
+    "TWILIO_AUTH_TOKEN, AT_WEBHOOK_TOKEN or RELAY_SIGNING_KEY":
+        lambda c: bool(c.twilio_auth_token or c.at_webhook_token or c.relay_signing_key),
     "AT_USERNAME, AT_API_KEY and AT_WEBHOOK_TOKEN (SMS_PROVIDER=africastalking)":
         lambda c: c.sms_provider != "africastalking" or bool(c.at_username and c.at_api_key and c.at_webhook_token),
+    "ORANGE_CLIENT_ID and ORANGE_CLIENT_SECRET (or ORANGE_AUTHORIZATION_HEADER), ORANGE_SENDER and "
+    "ORANGE_WEBHOOK_TOKEN (orange in SMS_PROVIDERS)": lambda c: "orange" not in c.failover_order or bool(
+        (c.orange_authorization_header or (c.orange_client_id and c.orange_client_secret))
+        and c.orange_sender and c.orange_webhook_token),
+    "RELAY_USERNAME, RELAY_PASSWORD and RELAY_SIGNING_KEY (relay in SMS_PROVIDERS)":
+        lambda c: "relay" not in c.failover_order or bool(c.relay_username and c.relay_password and c.relay_signing_key),
 }
 
 

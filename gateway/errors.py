@@ -26,10 +26,14 @@ class ProviderError(GatewayError):
 
     retryable: a later attempt may succeed (connection error, 5xx, 429).
     code: the provider's own error code, when it gave one, for the message log.
+    account: the provider refuses us, not this message (credentials, sender id, credit):
+      every message would fail the same way until staff fix the account, so the message
+      is retried later and, with a failover list, goes through the next provider at once.
     """
 
-    def __init__(self, reason: str, *, retryable: bool, code: str | None = None):
+    def __init__(self, reason: str, *, retryable: bool, code: str | None = None, account: bool = False):
         super().__init__(reason)
         self.reason = reason
-        self.retryable = retryable
+        self.retryable = retryable or account
         self.code = code
+        self.account = account

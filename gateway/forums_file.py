@@ -37,6 +37,7 @@ class ForumSpec:
     language: str
     ack_within_hours: int
     coordinators: tuple[CoordinatorSpec, ...]
+    provider: str | None = None     # this forum's alerts go through it first (README "Failover")
 
 
 def parse_forums_file(text: str) -> list[ForumSpec]:
@@ -78,6 +79,7 @@ def _forum(entry: dict, index: int) -> ForumSpec:
         language=_language(entry.get("language", "fr"), where),
         ack_within_hours=_hours(entry.get("ack_within_hours", 24), where),
         coordinators=_coordinators(entry.get("coordinators") or [], where),
+        provider=_provider(entry.get("provider"), where),
     )
 
 
@@ -87,7 +89,8 @@ def _triage(entry: dict) -> ForumSpec:
     return ForumSpec(id=TRIAGE_ID, name=entry.get("name", "Triage"), kind="triage", categories=(),
                      areas=(), language=_language(entry.get("language", "fr"), "triage"),
                      ack_within_hours=_hours(entry.get("ack_within_hours", 12), "triage"),
-                     coordinators=_coordinators(entry.get("coordinators") or [], "triage"))
+                     coordinators=_coordinators(entry.get("coordinators") or [], "triage"),
+                     provider=_provider(entry.get("provider"), "triage"))
 
 
 def _required(entry: dict, key: str, where: str) -> str:
@@ -121,6 +124,16 @@ def _language(value, where: str) -> str:
 def _hours(value, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 24 * 30:
         raise ForumsFileError(f"{where}: ack_within_hours must be a whole number of hours (1-720)")
+    return value
+
+
+def _provider(value, where: str) -> str | None:
+    if value is None:
+        return None
+    from gateway.providers import provider_names   # the registry, only when a file names a provider
+
+    if value not in provider_names():
+        raise ForumsFileError(f"{where}: provider must be one of {', '.join(provider_names())}, not {value!r}")
     return value
 
 

@@ -8,7 +8,8 @@ Two limits, chosen so that no real report is ever refused (docs/reliability.md):
   and a person in danger who writes many times loses nothing. Counted by pseudonym, so
   no clear number is ever a Redis key.
 - Per client IP, on failed authentication: an address that fails RATE_LIMIT_AUTH_FAILURES_PER_IP
-  times (default 20 in 60 s) gets 429 without further checks until its window ends.
+  times (default 20 in 60 s) gets 429 instead of 403 until its window ends; a request
+  that does authenticate is never refused for its address.
   Providers always sign correctly, so their addresses never collect failures and never
   lose a message to this limit; probes and junk do. Behind a reverse proxy set
   TRUSTED_PROXY_HOPS, or the proxy's own address would be the one counted.

@@ -16,6 +16,7 @@ the scrape itself always answers.
 from __future__ import annotations
 
 import logging
+from datetime import timezone
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -30,6 +31,8 @@ EVENTS = {   # event name -> (help, label names)
                          "held, spooled).", ("provider", "channel", "outcome")),
     "job_failures": ("Jobs that raised or were abandoned by a dead worker.", ("function", "reason")),
     "spool_replays": ("Spooled entries replayed into the database.", ("kind",)),
+    "provider_circuit": ("SMS provider circuit changes (opened: failing over; closed: back in use).",
+                         ("provider", "state")),
 }
 
 
@@ -67,11 +70,13 @@ class _Collector:
 
 def _database_families(runtime):
     from gateway.store.db import is_unavailable
+    from gateway.store.relays import last_check_ins
     from gateway.store.stats import inbound_counts, outbound_counts, report_counts
 
     try:
         with runtime.transaction() as session:
             inbound, outbound, reports = inbound_counts(session), outbound_counts(session), report_counts(session)
+            relays = last_check_ins(session)
     except Exception as exc:
         if not is_unavailable(exc):
             raise
@@ -87,7 +92,20 @@ def _database_families(runtime):
         sends.add_metric([kind, status], count)
     for status, count in reports:
         by_status.add_metric([status], count)
-    return [received, sends, by_status]
+    return [received, sends, by_status, *_relay_families(relays)]
+
+
+def _relay_families(relays) -> list[GaugeMetricFamily]:
+    """Relay phones' last check-in (alert on time() - it), and whether staff were told of a silence."""
+    seen = GaugeMetricFamily("gateway_relay_last_checkin_timestamp_seconds",
+                             "Unix time of each relay phone's last authenticated call.", labels=["device"])
+    silent = GaugeMetricFamily("gateway_relay_silent", "1 when staff were told the relay phone went silent.",
+                               labels=["device"])
+    for device_id, last_seen, alerted in relays:
+        aware = last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=timezone.utc)
+        seen.add_metric([device_id], aware.timestamp())
+        silent.add_metric([device_id], 1 if alerted else 0)
+    return [seen, silent]
 
 
 def _redis_families(runtime):

@@ -8,7 +8,8 @@ commit and its own enqueue. What it looks for:
 - outbound messages 'queued' past the grace, or 'sending' past SEND_STUCK_SECONDS (the
   worker died between claiming and recording the send; workers.sending decides what to do);
 - alerts past their forum's deadline: it enqueues the escalation check (workers.escalation),
-  a job with one id, so that any worker runs it once per tick.
+  a job with one id, so that any worker runs it once per tick;
+- relay phones silent for RELAY_SILENCE_MINUTES: staff are told once (gateway.relay_watch).
 Reports 'held' by the rate limit wait for staff, not for a job, and are left alone.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from gateway.relay_watch import alert_silent_relays
 from gateway.runtime import Runtime
 from gateway.store.outbound import stale_queued_ids, stuck_sending_ids
 from gateway.store.reports import cutoff, unprocessed_report_ids
@@ -45,6 +47,7 @@ def sweep(runtime: Runtime, grace_seconds: int | None = None) -> SweepResult:
     enqueued = sum(runtime.queues.enqueue_report(report_id) for report_id in report_ids)
     enqueued += sum(runtime.queues.enqueue_send(message_id, attempt=0) for message_id in message_ids + stuck_ids)
     runtime.queues.enqueue_escalation()
+    alert_silent_relays(runtime)
     if report_ids or message_ids or stuck_ids or abandoned:
         log.info("sweep", extra={"reports": len(report_ids), "sends": len(message_ids), "stuck_sends": len(stuck_ids),
                                  "abandoned_jobs": abandoned, "enqueued": enqueued})

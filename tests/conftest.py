@@ -168,3 +168,15 @@ def fake_twilio(clock):
 
     with FakeProviderServer(TwilioLedger(clock)) as server:
         yield server
+
+
+@pytest.fixture
+def fake_orange():
+    """A local fake of the Orange SMS API; `fake_orange.api` scripts it (tests.fakes.orange_api)."""
+    from tests.fakes.orange_api import OrangeApi
+    from tests.fakes.provider_server import FakeProviderServer
+
+    api = OrangeApi()
+    with FakeProviderServer(api) as server:
+        server.api = api
+        yield server

@@ -74,3 +74,22 @@ def at_config(config_env: dict, fake_at) -> dict:
     """The environment of a gateway sending through Africa's Talking, i.e. through `fake_at`."""
     return dict(config_env, SMS_PROVIDER="africastalking", AT_API_BASE=fake_at.base_url,
                 AT_USERNAME="gateway-test", AT_API_KEY="test-at-key", AT_FROM="36123")
+
+
+def sent_message(runtime, provider: str, provider_message_id: str) -> int:
+    """An alert the provider took (status 'sent', with its id): what delivery receipts update."""
+    from gateway.store.outbound import Handed, queue_outbound, record_sent
+
+    with runtime.transaction() as session:
+        message = queue_outbound(session, provider=provider, kind="alert", body="ALERTE", now=runtime.now())
+        record_sent(session, [Handed(message.id, provider_message_id, "sent", 1)], runtime.now())
+    return message.id
+
+
+def status_of(runtime, message_id: int) -> tuple[str, str | None]:
+    """A message's status and error code, as a delivery receipt left them."""
+    from gateway.store.models import Message
+
+    with runtime.transaction() as session:
+        message = session.get(Message, message_id)
+        return message.status, message.error_code

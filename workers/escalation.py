@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from gateway.forums_file import TRIAGE_ID
+from gateway.providers import sending_provider
 from gateway.runtime import Runtime
 from gateway.store.alerts import AlertTarget, coordinators_of, create_alerts, overdue_alerts
 from gateway.store.forums import active_forums
@@ -30,7 +31,7 @@ def escalate_overdue(runtime: Runtime) -> EscalationResult:
     now = runtime.now()
     escalated, message_ids = 0, []
     with runtime.transaction() as session:
-        desk = _triage_targets(session)
+        desk = _triage_targets(session, runtime.config.sms_provider)
         for forum in active_forums(session):
             for report_id, alerts in groupby(overdue_alerts(session, forum, now), key=lambda a: a.report_id):
                 alerts = list(alerts)
@@ -46,17 +47,17 @@ def escalate_overdue(runtime: Runtime) -> EscalationResult:
     return EscalationResult(alerts_escalated=escalated, messages=len(message_ids))
 
 
-def _triage_targets(session) -> list[AlertTarget]:
+def _triage_targets(session, provider: str) -> list[AlertTarget]:
     desk = session.get(Forum, TRIAGE_ID)
     if desk is None or not desk.active:
         return []
-    return [AlertTarget(TRIAGE_ID, person.id, desk.language, "escalation")
+    return [AlertTarget(TRIAGE_ID, person.id, desk.language, "escalation", sending_provider(desk.provider, provider))
             for person in coordinators_of(session, TRIAGE_ID)]
 
 
 def _escalate(session, forum: Forum, report: Report, desk: list[AlertTarget], provider: str, now) -> list[int]:
     """Alert the forum's backups and the triage desk (those already alerted are skipped)."""
-    backups = [AlertTarget(forum.id, person.id, forum.language, "escalation")
+    backups = [AlertTarget(forum.id, person.id, forum.language, "escalation", sending_provider(forum.provider, provider))
                for person in coordinators_of(session, forum.id) if person.backup]
     targets = backups + desk
     texts = {lang: escalation_text(report_alert_text(report, lang), hours=forum.ack_within_hours,

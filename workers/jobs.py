@@ -8,6 +8,11 @@ from workers import escalation, pipeline, sending
 from workers.trends import run as trends
 
 log = logging.getLogger(__name__)
+# Reports whose own job failed in this process even alone: left out of this process's
+# batches, or one report that always fails would make every batch fail and fall back.
+# Their own jobs still take them (the sweeper re-enqueues them), so a fix deployed later
+# processes them. A handful of ids at most; a restarted worker forgets them.
+_FAILED_ALONE: set[int] = set()
 
 
 def process_report(report_id: int) -> int:
@@ -25,13 +30,17 @@ def process_report(report_id: int) -> int:
     runtime = current()
     batch_size = runtime.config.report_batch_size
     try:
-        batch = pipeline.process_reports(runtime, report_id, batch_size)
+        batch = pipeline.process_reports(runtime, report_id, batch_size, leave_out=frozenset(_FAILED_ALONE))
     except Exception:
         if batch_size <= 1:
             raise
         log.warning("report batch failed; processing this job's report alone", exc_info=True,
                     extra={"report_id": report_id})
-        batch = pipeline.process_reports(runtime, report_id, 1)
+        try:
+            batch = pipeline.process_reports(runtime, report_id, 1)
+        except Exception:
+            _FAILED_ALONE.add(report_id)
+            raise
     runtime.queues.drop_report_jobs([done for done in batch.report_ids if done != report_id])
     sending.send_claimed(runtime, batch.tasks)
     return len(batch.tasks)

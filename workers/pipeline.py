@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 
 from gateway.forums_file import TRIAGE_ID
+from gateway.providers import sending_provider
 from gateway.runtime import Runtime
 from gateway.store.alerts import AlertTarget, NewAlert, incident_targets, insert_alerts
 from gateway.store.forums import ForumRoute, routing_directory
@@ -48,15 +49,17 @@ class _Routed:
     incident: IncidentLink | None = None
 
 
-def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1) -> Batch:
-    """Process the job's own report, and with batch_size > 1 up to batch_size-1 others that wait.
+def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
+                    leave_out: frozenset[int] = frozenset()) -> Batch:
+    """Process the job's own report, and with batch_size > 1 up to batch_size-1 others that wait
+    (not those in `leave_out`).
 
     When the own report is no longer waiting (done, or in another worker's batch), the others
     still are: the job does their work instead of leaving it to their own jobs.
     """
     now = runtime.now()
     with runtime.transaction() as session:
-        waiting = lock_waiting_reports(session, report_id, limit=batch_size)
+        waiting = lock_waiting_reports(session, report_id, limit=batch_size, leave_out=leave_out)
         if not waiting:
             return Batch()
         directory = routing_directory(session)
@@ -68,7 +71,7 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1) -> Ba
         for r in routed:                    # in id order: a later report joins an incident an earlier one opened
             r.incident = corroboration.attach(r.report) if r.confident else None
         corroboration.save()
-        alerts = _alerts(session, routed)
+        alerts = _alerts(session, routed, runtime.config.sms_provider)
         messages = insert_alerts(session, alerts, provider=runtime.config.sms_provider, now=now, claimed=True)
         save_processed(session, [r.report for r in routed], areas)
     sent_to = Counter(alert.report_id for alert in alerts)
@@ -103,7 +106,7 @@ def _analyse_and_route(item: WaitingReport, areas: dict[int, str], directory: Di
     return _Routed(report, decision, targets, confident)
 
 
-def _alerts(session, routed: list[_Routed]) -> list[NewAlert]:
+def _alerts(session, routed: list[_Routed], provider: str) -> list[NewAlert]:
     """A full alert to whoever has not heard of the report's incident; a one-line update to the others.
 
     Who heard of an incident: what the database says for incidents older than the batch
@@ -116,14 +119,15 @@ def _alerts(session, routed: list[_Routed]) -> list[NewAlert]:
     alerts: list[NewAlert] = []
     for r in routed:
         heard = informed.setdefault(r.incident.incident, set()) if r.incident else set()
-        alerts += _report_alerts(r, heard)
+        alerts += _report_alerts(r, heard, provider)
     return alerts
 
 
-def _report_alerts(r: _Routed, heard: set[tuple[str, int]]) -> list[NewAlert]:
+def _report_alerts(r: _Routed, heard: set[tuple[str, int]], provider: str) -> list[NewAlert]:
     report, incident = r.report, r.incident
     fresh, told, seen = [], [], set()
     for target in r.targets:
+        target = replace(target, provider=sending_provider(target.provider, provider))   # a forum's own provider
         pair = (target.forum_id, target.coordinator_id)
         if pair in seen:
             continue
@@ -137,8 +141,8 @@ def _report_alerts(r: _Routed, heard: set[tuple[str, int]]) -> list[NewAlert]:
                                      count=incident.report_count, category=report.category,
                                      place_name=place_name(report), language=lang)
                    for lang in {t.language for t in told}} if texted else {}
-        alerts += [NewAlert(report.id, AlertTarget(t.forum_id, t.coordinator_id, t.language, "corroboration"),
-                            "update", updates.get(t.language)) for t in told]
+        alerts += [NewAlert(report.id, replace(t, reason="corroboration"), "update", updates.get(t.language))
+                   for t in told]
     heard.update(seen)
     return alerts
 
@@ -216,5 +220,5 @@ def _targets(directory: Directory, forum_ids, *, urgent: bool, reason: str) -> l
             if person.backup and primaries and not urgent:
                 continue
             why = "urgent_backup" if person.backup and primaries else reason
-            targets.append(AlertTarget(forum_id, person.id, route.language, why))
+            targets.append(AlertTarget(forum_id, person.id, route.language, why, route.provider))
     return targets

@@ -5,17 +5,22 @@ Retry policy reads ProviderError.retryable, never the error's text. Before the c
 - a reporter who opted out gets nothing (status suppressed), except the STOP confirmation;
 - the loop guard refuses the N+1th identical message to one number within M minutes;
 - the provider's rate limit (segments per second, shared by all workers) is booked; a
-  short wait is slept here, a longer one puts the message back with a delay.
+  short wait is slept here, a longer one puts the message back with a delay;
+- with SMS_PROVIDERS listing more than one provider, the first whose circuit is closed
+  carries it (gateway.failover); the message records the provider that took it.
 """
 from __future__ import annotations
 
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from gateway.domain import OutboundSms
 from gateway.errors import ProviderError
+from gateway.failover import Breaker
 from gateway.gsm7 import segment_count
+from gateway.providers import failover_chain
 from gateway.runtime import Runtime
 from gateway.store.outbound import (Handed, SendTask, claim_for_send, claim_stuck, record_failure, record_retry,
                                     record_sent, release_claim, renew_claims)
@@ -119,47 +124,92 @@ def _attempt(runtime: Runtime, task: SendTask, handed: list[Handed]) -> str:
         return "failed"
     if task.uncertain_since and _found_at_provider(runtime, task, recipient, handed):
         return "reconciled"
-    reservation = runtime.throttle().reserve(task.provider, segment_count(task.body), now=time.time(),
+    route = _Route(Breaker(runtime.redis, runtime.config),
+                   failover_chain(task.provider, runtime.config.failover_order))
+    choice = route.breaker.choose(route.chain, runtime.now().timestamp())
+    if choice.provider is None:          # every provider is resting after failures
+        return _put_off(runtime, task, choice.wait_seconds)
+    return _send_via(runtime, task, recipient, handed, route, choice.provider, first=True)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """The providers a message may take (failover_chain) and their shared circuit state."""
+    breaker: Breaker
+    chain: tuple[str, ...]
+
+    def after(self, provider: str) -> tuple[str, ...]:
+        return self.chain[self.chain.index(provider) + 1:]
+
+
+def _send_via(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed], route: _Route,
+              provider: str, *, first: bool) -> str:
+    """Book the provider's rate, check the loop guard (once per attempt), then send."""
+    reservation = runtime.throttle().reserve(provider, segment_count(task.body), now=time.time(),
                                              max_wait=MAX_INLINE_WAIT_SECONDS)
     if not reservation.booked:
         return _put_off(runtime, task, reservation.wait_seconds)
-    if task.attempts == 1 and not runtime.throttle().loop_guard_allows(
+    if first and task.attempts == 1 and not runtime.throttle().loop_guard_allows(
             runtime.pseudonymiser.pseudonym(recipient), task.body):
         _finish(runtime, task, ProviderError(loop_guard_reason(runtime.config), retryable=False))
         return "failed"
     if reservation.wait_seconds > 0:
         time.sleep(reservation.wait_seconds)
-    return _call_provider(runtime, task, recipient, handed)
+    return _call_provider(runtime, task, recipient, handed, route, provider)
 
 
-def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> str:
+def _call_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed], route: _Route,
+                   provider: str) -> str:
     try:
-        result = runtime.sender(task.provider).send(OutboundSms(to=recipient, body=task.body))
+        result = runtime.sender(provider).send(OutboundSms(to=recipient, body=task.body))
     except ProviderError as error:
+        fallback = _fallback(runtime, route, provider, error)
+        if fallback:
+            return _send_via(runtime, task, recipient, handed, route, fallback, first=False)
         return _handle_error(runtime, task, error)
     except Exception:
         _finish(runtime, task, ProviderError("internal error while sending", retryable=False))
         raise
-    handed.append(Handed(task.message_id, result.provider_message_id, result.status, result.segments))
+    if len(route.chain) > 1:
+        route.breaker.succeeded(provider)
+    handed.append(Handed(task.message_id, result.provider_message_id, result.status, result.segments, provider))
     return "sent"
 
 
-def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> bool:
-    """A worker died between claiming this message and recording the send: did the provider take it?
+def _fallback(runtime: Runtime, route: _Route, provider: str, error: ProviderError) -> str | None:
+    """The next provider to try right now: only when this failure opened the provider's circuit.
 
-    Asked of providers that can tell (Twilio lists what was sent); when one cannot, or the
-    question fails, the message is sent again: an alert twice is better than an alert lost.
+    Before that, a retryable failure is retried later on the same provider, as always. A
+    refusal of the account (credentials, credit) opens the circuit at once: every message
+    would meet it.
     """
-    lookup = getattr(runtime.sender(task.provider), "find_sent", None)
-    try:
-        found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
-    except ProviderError:
-        found = None
-    if found is None:
-        return False
-    handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments))
-    log.info("send found at provider", extra={"message_id": task.message_id, "provider": task.provider})
-    return True
+    if not error.retryable or not route.after(provider):
+        return None
+    now = runtime.now().timestamp()
+    opened = route.breaker.trip(provider, now) if error.account else route.breaker.failed(provider, now)
+    if not opened:
+        return None
+    return route.breaker.choose(route.after(provider), now).provider
+
+
+def _found_at_provider(runtime: Runtime, task: SendTask, recipient: str, handed: list[Handed]) -> bool:
+    """A worker died between claiming this message and recording the send: did a provider take it?
+
+    Every provider it may have gone to (its failover chain) is asked, if it can tell (Twilio
+    lists what was sent); when none can, or the question fails, the message is sent again:
+    an alert twice is better than an alert lost.
+    """
+    for provider in failover_chain(task.provider, runtime.config.failover_order):
+        lookup = getattr(runtime.sender(provider), "find_sent", None)
+        try:
+            found = lookup(OutboundSms(to=recipient, body=task.body), task.uncertain_since) if lookup else None
+        except ProviderError:
+            found = None
+        if found is not None:
+            handed.append(Handed(task.message_id, found.provider_message_id, found.status, found.segments, provider))
+            log.info("send found at provider", extra={"message_id": task.message_id, "provider": provider})
+            return True
+    return False
 
 
 def _recipient(runtime: Runtime, task: SendTask) -> str | None:

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GATEWAY_APP = "gateway.wsgi:app"
 BARE_APP = "bench.ingestkit.bare_app:app"
+NAIVE_APP = "bench.ingestkit.naive_app:app"
 
 
 @dataclass(frozen=True)

@@ -63,14 +63,18 @@ def markdown(r: dict, history: list[dict]) -> str:
         lines.append(f"| {name} | {wanted} | {value} | {'pass' if ok else '**FAIL**'} |")
     lines += ["", "## Throughput at 32 connections", "",
               "| endpoint | requests/s | p50 | p90 | p99 | max | requests | errors |", "|---|---|---|---|---|---|---|---|"]
-    for name in ("bare", "gateway"):
+    for name in _endpoints(r):
         x = r[name]
         lines.append(f"| {name} | {x['rps']:.0f} | {x['p50_ms']:.1f} ms | {x['p90_ms']:.1f} ms | {x['p99_ms']:.1f} ms "
                      f"| {x['max_ms']:.0f} ms | {x['requests']} | {x['errors']} |")
     slices = " / ".join(f"{b:.0f} vs {g:.0f}" for b, g in zip(r["bare"]["slices_rps"], r["gateway"]["slices_rps"]))
     bare_cpu, gw_cpu = r["bare"]["cpu_ms_per_request"], r["gateway"]["cpu_ms_per_request"]
-    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}** (requests/s per slice, bare vs gateway: {slices}).", "",
-              f"CPU per request, which the machine's load does not change much: bare endpoint "
+    lines += ["", f"Ratio gateway / bare: **{r['ratio']:.2f}** (requests/s per slice, bare vs gateway: {slices}).", ""]
+    if "naive" in r:
+        lines += [f"Ratio naive / bare: {r['naive_ratio']:.2f}. The naive endpoint is the second baseline "
+                  "(bench/ingestkit/naive_app.py): signature, one ORM insert, one RQ enqueue; CPU "
+                  f"{r['naive']['cpu_ms_per_request']['web']:.2f} ms per request in gunicorn.", ""]
+    lines += [f"CPU per request, which the machine's load does not change much: bare endpoint "
               f"{bare_cpu['web']:.2f} ms in gunicorn; gateway {gw_cpu['web']:.2f} ms in gunicorn + "
               f"{gw_cpu['postgres']:.2f} ms in its PostgreSQL server processes (Redis not counted: shared "
               "with other users of the machine).", ""]
@@ -133,8 +137,8 @@ def chart(r: dict, history: list[dict], path: Path) -> None:
 
     panels = 4 if history else 3
     fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4))
-    names = ["bare", "gateway"]
-    axes[0].bar(names, [r[n]["rps"] for n in names], color=["#999999", "#1f77b4"])
+    names = _endpoints(r)
+    axes[0].bar(names, [r[n]["rps"] for n in names], color=["#999999", "#ff7f0e", "#1f77b4"][-len(names):])
     axes[0].set_title(f"Throughput, 32 conn. (ratio {r['ratio']:.2f})")
     axes[0].set_ylabel("requests/s")
     _grouped(axes[1], names, {"p50": [r[n]["p50_ms"] for n in names], "p99": [r[n]["p99_ms"] for n in names]})
@@ -158,6 +162,11 @@ def chart(r: dict, history: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _endpoints(r: dict) -> list[str]:
+    """bare, naive (runs before its introduction have none), gateway."""
+    return [name for name in ("bare", "naive", "gateway") if name in r]
 
 
 def _grouped(ax, names: list[str], series: dict[str, list[float]]) -> None:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from gateway.config import Config
 from gateway.domain import OutboundSms, SendResult
-from gateway.providers import africastalking, console, twilio
+from gateway.providers import africastalking, console, orange, relay, twilio
 
 
 class Sender(Protocol):
@@ -18,7 +18,7 @@ class Sender(Protocol):
     def send(self, message: OutboundSms) -> SendResult: ...
 
 
-PROVIDERS = (console, twilio, africastalking)
+PROVIDERS = (console, twilio, africastalking, orange, relay)
 _BY_NAME = {module.NAME: module for module in PROVIDERS}
 
 
@@ -27,7 +27,8 @@ def provider_names() -> tuple[str, ...]:
 
 
 def sending_provider(inbound: str | None, configured: str) -> str:
-    """The provider for a message to someone who wrote to us through `inbound`.
+    """The provider for a message to someone who wrote to us through `inbound`, or to a
+    forum's coordinators when `inbound` is the forum's own provider (forums file `provider:`).
 
     Replies go back the way they came when that provider can send. SMS_PROVIDER=console
     wins over everything: a demonstration must never text a real person.
@@ -35,6 +36,14 @@ def sending_provider(inbound: str | None, configured: str) -> str:
     if configured == console.NAME or inbound not in _BY_NAME:
         return configured
     return inbound
+
+
+def failover_chain(preferred: str, order: tuple[str, ...]) -> tuple[str, ...]:
+    """The providers to try for a message queued for `preferred`, in order: it first, then
+    the deployment's SMS_PROVIDERS. A console deployment never reaches a real provider."""
+    if order and order[0] == console.NAME:
+        return (console.NAME,)
+    return tuple(dict.fromkeys((preferred, *order)))
 
 
 def make_sender(name: str, config: Config) -> Sender:

@@ -7,7 +7,6 @@ callback URLs carry `?token=<AT_WEBHOOK_TOKEN>`, compared here in constant time.
 """
 from __future__ import annotations
 
-import hmac
 import json
 import re
 from datetime import datetime, timezone
@@ -18,8 +17,9 @@ from africastalking.SMS import SMSService
 
 from gateway.config import Config
 from gateway.domain import DeliveryStatus, InboundSms, OutboundSms, SendResult, UssdHop
-from gateway.errors import BadSignature, MalformedPayload, ProviderError
+from gateway.errors import MalformedPayload, ProviderError
 from gateway.gsm7 import segment_count
+from gateway.providers.tokens import verify_token  # noqa: F401  (at.verify_token, as before)
 
 NAME = "africastalking"
 TOKEN_PARAM = "token"
@@ -36,14 +36,6 @@ STATUS_MAP = {
     "failed": "undelivered",       # the operator could not reach the handset
     "rejected": "failed",          # the operator refused it
 }
-
-
-def verify_token(given: str | None, expected: str) -> None:
-    """Raise BadSignature unless the callback URL's token is ours (constant-time compare)."""
-    if not expected or not given:
-        raise BadSignature("missing token")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise BadSignature("token does not match")
 
 
 def parse_ussd(form: Mapping[str, str]) -> UssdHop:
@@ -143,6 +135,11 @@ class AfricasTalkingSender:
                           segments=segment_count(message.body))
 
 
+# Recipient status codes that refuse the account, not the number (protocols.md §2.4):
+# 401 RiskHold, 402 InvalidSenderId, 405 InsufficientBalance.
+ACCOUNT_STATUS_CODES = (401, 402, 405)
+
+
 def _first_recipient(response: requests.Response) -> dict:
     """The one recipient's entry, or ProviderError saying whether a retry may help."""
     if response.status_code == 429 or response.status_code >= 500:
@@ -150,7 +147,7 @@ def _first_recipient(response: requests.Response) -> dict:
                             code=str(response.status_code))
     if not 200 <= response.status_code < 300:
         raise ProviderError(f"africastalking HTTP {response.status_code}", retryable=False,
-                            code=str(response.status_code))
+                            code=str(response.status_code), account=response.status_code in (401, 403))
     try:  # parsed whatever the Content-Type says (charset suffixes included)
         recipient = json.loads(response.text)["SMSMessageData"]["Recipients"][0]
         code = int(recipient["statusCode"])
@@ -158,7 +155,7 @@ def _first_recipient(response: requests.Response) -> dict:
         raise ProviderError("africastalking: no recipient in the answer", retryable=False) from None
     if code not in SENT_CODES or not recipient.get("messageId"):
         raise ProviderError(f"africastalking statusCode {code} ({str(recipient.get('status'))[:40]})",
-                            retryable=code >= 500, code=str(code))
+                            retryable=code >= 500, code=str(code), account=code in ACCOUNT_STATUS_CODES)
     return recipient
 
 

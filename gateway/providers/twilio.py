@@ -136,10 +136,15 @@ def _result(message) -> SendResult:
                       segments=segments)
 
 
+ACCOUNT_HTTP_STATUSES = (401, 403)
+
+
 def _classify_rest_error(exc: TwilioRestException) -> ProviderError:
+    """429 and 5xx may pass later; 401/403 (credentials, suspended account) refuse every message."""
     retryable = exc.status == 429 or exc.status >= 500
     code = str(exc.code) if exc.code else str(exc.status)
-    return ProviderError(f"twilio HTTP {exc.status} (code {code})", retryable=retryable, code=code)
+    return ProviderError(f"twilio HTTP {exc.status} (code {code})", retryable=retryable, code=code,
+                         account=exc.status in ACCOUNT_HTTP_STATUSES)
 
 
 def make_sender(config: Config) -> TwilioSender:

@@ -20,6 +20,7 @@ class AlertTarget:
     coordinator_id: int
     language: str
     reason: str          # subscription | triage | urgent_backup | escalation | corroboration
+    provider: str | None = None   # the SMS provider for this alert; None = create_alerts' provider
 
 
 def existing_targets(session: Session, report_id: int) -> set[tuple[str, int]]:
@@ -58,7 +59,8 @@ def insert_alerts(session: Session, alerts: list[NewAlert], *, provider: str, no
     """The alerts and their outbound messages, of any number of reports: two INSERTs in all."""
     texted = [alert for alert in alerts if alert.body is not None]
     messages = queue_to_coordinators(session, provider=provider, now=now, claimed=claimed, bodies=[
-        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind) for alert in texted])
+        CoordinatorBody(alert.target.coordinator_id, alert.body, alert.report_id, alert.kind, alert.target.provider)
+        for alert in texted])
     message_ids = {id(alert): message.id for alert, message in zip(texted, messages)}
     if alerts:     # Core, not ORM: the ORM splits rows with and without a message_id into two INSERTs
         session.execute(insert(Alert.__table__), [

@@ -38,7 +38,7 @@ def load_forums(session: Session, specs: list[ForumSpec]) -> LoadSummary:
 def _upsert_forum(session: Session, spec: ForumSpec, summary: LoadSummary) -> None:
     values = dict(name=spec.name, kind=spec.kind, categories=list(spec.categories),
                   areas=list(spec.areas), language=spec.language,
-                  ack_within_hours=spec.ack_within_hours, active=True)
+                  ack_within_hours=spec.ack_within_hours, active=True, provider=spec.provider)
     forum = session.get(Forum, spec.id)
     if forum is None:
         session.add(Forum(id=spec.id, **values))
@@ -87,19 +87,20 @@ class ForumRoute:
     areas: tuple[str, ...]
     language: str
     coordinators: list[Person]
+    provider: str | None = None     # the forum's own SMS provider, if it has one
 
 
 def routing_directory(session: Session) -> dict[str, ForumRoute]:
     """Active forums and their active coordinators (in id order), in one query of plain columns."""
     rows = session.execute(
-        select(Forum.id, Forum.kind, Forum.categories, Forum.areas, Forum.language,
+        select(Forum.id, Forum.kind, Forum.categories, Forum.areas, Forum.language, Forum.provider,
                Coordinator.id, Coordinator.phone, Coordinator.backup)
         .outerjoin(Coordinator, and_(Coordinator.forum_id == Forum.id, Coordinator.active.is_(True)))
         .where(Forum.active.is_(True)).order_by(Forum.id, Coordinator.id))
     directory: dict[str, ForumRoute] = {}
-    for forum_id, kind, categories, areas, language, person_id, phone, backup in rows:
+    for forum_id, kind, categories, areas, language, provider, person_id, phone, backup in rows:
         route = directory.setdefault(forum_id, ForumRoute(forum_id, kind, tuple(categories), tuple(areas),
-                                                          language, []))
+                                                          language, [], provider))
         if person_id is not None:
             route.coordinators.append(Person(person_id, phone, backup))
     return directory

@@ -119,6 +119,7 @@ class Forum(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     ack_within_hours: Mapped[int] = mapped_column(Integer, default=24)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    provider: Mapped[str | None] = mapped_column(String(24))   # its alerts' SMS provider; None = SMS_PROVIDERS
     coordinators: Mapped[list["Coordinator"]] = relationship(back_populates="forum")
 
 
@@ -256,3 +257,17 @@ class ReportCorrection(Base):
     old_cercle_pcode: Mapped[str | None] = mapped_column(String(16))
     new_cercle_pcode: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class RelayDevice(Base):
+    """A relay phone (SMS Gateway for Android) and when it last called us: its health.
+
+    One row per app installation (the webhook's deviceId), so that two phones (an Orange and a
+    Moov SIM) are watched separately. `silence_alerted_at` is set when staff were told it went
+    silent and cleared by its next call: one alert per silence.
+    """
+    __tablename__ = "relay_devices"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    silence_alerted_at: Mapped[datetime | None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.db import attach, hot_statement
@@ -73,6 +73,7 @@ class CoordinatorBody:
     body: str
     report_id: int
     kind: str
+    provider: str | None = None     # a forum's own provider; None: queue_to_coordinators' provider
 
 
 def queue_to_coordinators(session: Session, *, provider: str, now: datetime, bodies: list[CoordinatorBody],
@@ -86,11 +87,11 @@ def queue_to_coordinators(session: Session, *, provider: str, now: datetime, bod
         return []
     status, attempts = ("sending", 1) if claimed else ("queued", 0)
     ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), [
-        dict(direction="out", channel="sms", provider=provider, kind=b.kind, body=b.body,
+        dict(direction="out", channel="sms", provider=b.provider or provider, kind=b.kind, body=b.body,
              coordinator_id=b.coordinator_id, report_id=b.report_id, status=status, attempts=attempts,
              created_at=now, updated_at=now)
         for b in bodies]).all()
-    return [NewCoordinatorMessage(message_id, b.coordinator_id, provider, b.kind, b.body, attempts)
+    return [NewCoordinatorMessage(message_id, b.coordinator_id, b.provider or provider, b.kind, b.body, attempts)
             for message_id, b in zip(ids, bodies)]
 
 
@@ -179,21 +180,24 @@ class Handed:
     provider_message_id: str | None
     status: str
     segments: int | None
+    provider: str | None = None     # the provider that carried it, when failover chose another
 
 
 _RECORD_SENT = (update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
-                .values(provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
+                .values(provider=func.coalesce(bindparam("handed_provider", type_=String), Message.__table__.c.provider),
+                        provider_message_id=bindparam("handed_id"), status=bindparam("handed_status"),
                         segments=bindparam("handed_segments"), failure_reason=None, updated_at=bindparam("now")))
 
 
 def record_sent(session: Session, handed: list[Handed], now: datetime) -> None:
     """The provider took these messages: one executemany for all. The status is the provider's
-    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again."""
+    word (Twilio's 'queued' too); the provider id keeps them from ever being claimed again.
+    `provider` becomes the one that carried the message (after a failover, not the one it was queued for)."""
     if not handed:
         return
     session.execute(_RECORD_SENT, [
         dict(message_id=h.message_id, handed_id=h.provider_message_id, handed_status=h.status,
-             handed_segments=h.segments, now=now)
+             handed_segments=h.segments, handed_provider=h.provider, now=now)
         for h in handed])
 
 

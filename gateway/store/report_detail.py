@@ -24,6 +24,7 @@ class AlertLine:
     acknowledged_at: datetime | None
     message_status: str | None
     failure_reason: str | None
+    provider: str | None = None      # the SMS provider that carried it (after any failover)
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,13 @@ def report_detail(session: Session, report: Report) -> ReportDetail:
 
 def _alert_lines(session: Session, report_id: int) -> list[AlertLine]:
     rows = session.execute(
-        select(Alert, Forum.name, Coordinator.name, Message.status, Message.failure_reason)
+        select(Alert, Forum.name, Coordinator.name, Message.status, Message.failure_reason, Message.provider)
         .join(Forum, Forum.id == Alert.forum_id).join(Coordinator, Coordinator.id == Alert.coordinator_id)
         .outerjoin(Message, Message.id == Alert.message_id).where(Alert.report_id == report_id).order_by(Alert.id))
     return [AlertLine(forum_id=alert.forum_id, forum_name=forum_name, coordinator=person, reason=alert.reason,
                       status=alert.status, created_at=alert.created_at, acknowledged_at=alert.acknowledged_at,
-                      message_status=status, failure_reason=failure)
-            for alert, forum_name, person, status, failure in rows]
+                      message_status=status, failure_reason=failure, provider=provider)
+            for alert, forum_name, person, status, failure, provider in rows]
 
 
 def _alert_messages(session: Session, report_id: int) -> list[tuple[Alert, Message | None, str]]:

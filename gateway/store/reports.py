@@ -44,13 +44,14 @@ def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 
         .order_by(Report.id).limit(limit)))
 
 
-def lock_waiting_reports(session: Session, report_id: int, limit: int = 1) -> list[WaitingReport]:
+def lock_waiting_reports(session: Session, report_id: int, limit: int = 1,
+                         leave_out: frozenset[int] = frozenset()) -> list[WaitingReport]:
     """Reports still waiting for processing, locked against concurrent workers, in id order.
 
-    The job's own report is taken first if it still waits, then the oldest others, up to
-    `limit` in all; with limit 1, only the job's own. PostgreSQL: rows another worker holds
-    are skipped (SKIP LOCKED), so two batches never share a report and never wait on each
-    other. SQLite has one writer at a time. The reports come detached from the session:
+    The job's own report is taken first if it still waits, then the oldest others (none of
+    `leave_out`), up to `limit` in all; with limit 1, only the job's own. PostgreSQL: rows
+    another worker holds are skipped (SKIP LOCKED), so two batches never share a report and
+    never wait on each other. SQLite has one writer at a time. The reports come detached from the session:
     the caller writes what it changes with save_processed, in one statement for all.
     """
     query = (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
@@ -59,6 +60,8 @@ def lock_waiting_reports(session: Session, report_id: int, limit: int = 1) -> li
         query = query.where(Report.id == report_id)
     else:
         query = query.order_by((Report.id == report_id).desc(), Report.id).limit(limit)
+        if leave_out - {report_id}:
+            query = query.where(Report.id.not_in(leave_out - {report_id}))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Report.__table__, skip_locked=True)
     rows = session.execute(query).all()

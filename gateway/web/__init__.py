@@ -11,10 +11,12 @@ def runtime() -> Runtime:
 
 
 def register_blueprints(app: Flask) -> None:
-    from gateway.web import africastalking, api, console, guard, health, metrics, webhooks
+    from gateway.web import africastalking, api, console, guard, health, metrics, orange, relay, webhooks
 
     app.register_blueprint(webhooks.blueprint, url_prefix="/webhooks")
     app.register_blueprint(africastalking.blueprint, url_prefix="/webhooks/africastalking")
+    app.register_blueprint(orange.blueprint, url_prefix="/webhooks/orange")
+    app.register_blueprint(relay.blueprint, url_prefix="/webhooks/relay")
     app.register_blueprint(health.blueprint)
     app.register_blueprint(metrics.blueprint)
     guard.install(app)

@@ -89,7 +89,8 @@ def report(reference: str):
     return jsonify(_report_json(found) | {
         "text": found.text, "confidence": found.confidence, "reporter": {"alias": alias, "masked_number": masked},
         "alerts": [{"forum": a.forum_id, "coordinator": a.coordinator, "reason": a.reason, "status": a.status,
-                    "message_status": a.message_status, "acknowledged_at": _iso(a.acknowledged_at)}
+                    "message_status": a.message_status, "provider": a.provider,
+                    "acknowledged_at": _iso(a.acknowledged_at)}
                    for a in detail.alerts],
         "timeline": [{"at": step.at.isoformat(), "event": step.event, "detail": step.detail}
                      for step in detail.timeline]})

@@ -67,3 +67,17 @@ def test_a_bad_coordinator_number_is_refused(signed_in, runtime):
 def test_coordinators_see_only_their_forums_read_only(signed_in):
     page = signed_in("kenieba").get("/staff/forums").get_data(as_text=True)
     assert "Kéniéba" in page and "Ségou" not in page and "/edit" not in page and "csrf_token" in page
+
+
+def test_a_forum_s_own_provider_is_shown_and_kept_when_the_console_edits_the_forum(signed_in, runtime):
+    """The provider comes from the forums file; the console shows it and an edit leaves it alone."""
+    with runtime.transaction() as session:
+        session.get(Forum, "kenieba-mining").provider = "orange"
+    admin = signed_in("admin")
+    assert "Opérateur SMS: orange" in admin.get("/staff/forums").get_data(as_text=True)
+    admin.post("/staff/forums/kenieba-mining/edit", data={
+        "csrf_token": form_token(admin, "/staff/forums"), "name": "Forum de Kéniéba", "kind": "forum",
+        "categories": ["resource_conflict"], "areas": "ML0104", "language": "fr", "ack_within_hours": "12",
+        "active": "1"})
+    with runtime.transaction() as session:
+        assert session.get(Forum, "kenieba-mining").provider == "orange"

@@ -95,3 +95,15 @@ def test_the_log_pages_by_keyset(client, forums, signed_in, clock, query):
     assert "message 00" in second and "message 00" not in first
     shown = [int(n) for n in re.findall(r"message (\d\d)", first + second)]
     assert sorted(shown) == sorted(set(shown)) == list(range(30))    # nothing twice, nothing missed
+
+
+def test_staff_see_which_provider_carried_each_message(signed_in, routed, runtime):
+    """After a failover the message records the provider that took it, not the one it was queued for."""
+    with runtime.transaction() as session:
+        session.execute(update(Message).where(Message.kind == "alert", Message.report_id.isnot(None))
+                        .values(provider="orange-fallback-test"))
+    client = signed_in("admin")
+    assert '<td class="provider">orange-fallback-test</td>' in client.get("/staff/messages").get_data(as_text=True)
+    assert '<td class="provider">orange-fallback-test</td>' in \
+        client.get(f"/staff/reports/{routed.kenieba}").get_data(as_text=True)
+    assert {row["provider"] for row in rows_of(client.get("/staff/messages.csv?kind=alert"))} == {"orange-fallback-test"}

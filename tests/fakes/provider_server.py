@@ -141,3 +141,13 @@ class TwilioLedger:
         return ScriptedResponse(200, {"messages": found, "end": len(found), "page": 0, "page_size": 50,
                                       "start": 0, "next_page_uri": None, "previous_page_uri": None,
                                       "first_page_uri": None, "uri": "/Messages.json"})
+
+
+def relay_accepted(request: Received) -> ScriptedResponse:
+    """SMS Gateway for Android's 202 answer to POST /message: queued for the phone, with its id."""
+    sent = json.loads(request.body)
+    message_id = f"rl{abs(hash(request.body)) % 10**18:018d}"
+    return ScriptedResponse(202, {"id": message_id, "deviceId": "ffffffffceb0b1db0000018e937c815b", "state": "Pending",
+                                  "isEncrypted": False, "recipients": [{"phoneNumber": number, "state": "Pending",
+                                                                        "error": None}
+                                                                       for number in sent["phoneNumbers"]]})

@@ -9,7 +9,7 @@ from gateway.errors import BadSignature, ProviderError
 from gateway.providers import africastalking as at
 from gateway.store.models import Message, Report
 from tests.fakes.provider_server import ScriptedResponse, at_answer, at_refused
-from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post
+from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post, sent_message, status_of
 
 SMS = {"from": REPORTER, "to": "36123", "text": "Des hommes armes ont attaque le marche de Boni",
        "date": "2026-11-02 09:00:00", "id": "ATXid_0a1b2c3d", "linkId": "SampleLinkId123"}
@@ -132,18 +132,7 @@ def test_the_first_hop_answers_con_with_the_language_menu(client):
 # --- delivery reports -------------------------------------------------------------------------
 
 def sent_alert(runtime, provider_message_id: str = DELIVERY["id"]) -> int:
-    from gateway.store.outbound import Handed, queue_outbound, record_sent
-
-    with runtime.transaction() as session:
-        message = queue_outbound(session, provider="africastalking", kind="alert", body="ALERTE", now=runtime.now())
-        record_sent(session, [Handed(message.id, provider_message_id, "sent", 1)], runtime.now())
-    return message.id
-
-
-def status_of(runtime, message_id: int) -> tuple[str, str | None]:
-    with runtime.transaction() as session:
-        message = session.get(Message, message_id)
-        return message.status, message.error_code
+    return sent_message(runtime, "africastalking", provider_message_id)
 
 
 DELIVERIES = [
@@ -197,13 +186,14 @@ def test_a_json_answer_with_a_charset_is_still_read(runtime, fake_at):
 
 
 SEND_FAILURES = [
-    # label, scripted answer, retryable, code
+    # label, scripted answer, retryable (True, False, or "account": the account is refused, not this
+    # message — retried later and failed over at once), code
     ("HTTP 500", ScriptedResponse(500, {"error": "boom"}), True, "500"),
     ("HTTP 503", ScriptedResponse(503, {"error": "busy"}), True, "503"),
     ("HTTP 429", ScriptedResponse(429, {"error": "slow down"}), True, "429"),
-    ("HTTP 401 bad API key", ScriptedResponse(401, {"error": "auth"}), False, "401"),
+    ("HTTP 401 bad API key", ScriptedResponse(401, {"error": "auth"}), "account", "401"),
     ("statusCode 403 InvalidPhoneNumber", at_refused(403, "InvalidPhoneNumber"), False, "403"),
-    ("statusCode 405 InsufficientBalance", at_refused(405, "InsufficientBalance"), False, "405"),
+    ("statusCode 405 InsufficientBalance", at_refused(405, "InsufficientBalance"), "account", "405"),
     ("statusCode 406 UserInBlacklist", at_refused(406, "UserInBlacklist"), False, "406"),
     ("statusCode 500 InternalServerError", at_refused(500, "InternalServerError"), True, "500"),
     ("statusCode 502 RejectedByGateway", at_refused(502, "RejectedByGateway"), True, "502"),
@@ -218,7 +208,8 @@ def test_send_failures_say_whether_a_retry_may_help(runtime, fake_at, label, ans
     fake_at.script = [answer]
     with pytest.raises(ProviderError) as error:
         send_one(runtime)
-    assert (error.value.retryable, error.value.code) == (retryable, code)
+    assert (error.value.retryable, error.value.code, error.value.account) == (
+        retryable is not False, code, retryable == "account")
 
 
 def test_connection_refused_is_retryable(runtime):

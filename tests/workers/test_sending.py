@@ -55,6 +55,17 @@ def test_a_permanent_failure_is_recorded_with_its_reason_and_not_retried(client,
     assert message.error_code == "21614" and "400" in message.failure_reason
 
 
+def test_a_refused_account_is_retried_later_not_given_up(client, runtime, forums, run_jobs, fake_twilio):
+    """401 (credentials revoked, 20003): every message would fail until staff fix it; an alert
+    must not be lost meanwhile, so it waits in the retry schedule like a 5xx."""
+    fake_twilio.script = [twilio_error(401, 20003)]
+    send_sms(client, KENIEBA_MINING)
+    run_jobs()
+    assert len(fake_twilio.requests) == 2
+    message = alert_message(runtime)
+    assert message.attempts == 2 and message.provider_message_id
+
+
 def test_retries_stop_after_the_configured_attempts(client, runtime, forums, run_jobs, fake_twilio):
     fake_twilio.script = [twilio_error(500, 20500)] * 10
     send_sms(client, KENIEBA_MINING)
