@@ -19,6 +19,7 @@ from rq.job import Job, JobStatus
 from rq.utils import parse_composite_key
 
 PROCESS_REPORT = "workers.jobs.process_report"
+REROUTE_REPORT = "workers.jobs.reroute_report"
 SEND_MESSAGE = "workers.jobs.send_message"
 TRENDS_TICK = "workers.jobs.trends_tick"
 ESCALATE = "workers.jobs.escalate"
@@ -43,6 +44,10 @@ class Queues:
 
     def enqueue_report(self, report_id: int) -> bool:
         return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=report_job_id(report_id))
+
+    def enqueue_reroute(self, report_id: int, correction_id: int) -> bool:
+        """Route a report again after a staff correction (one job per correction)."""
+        return self._enqueue("reports", REROUTE_REPORT, report_id, job_id=f"reroute-{report_id}-{correction_id}")
 
     def drop_report_jobs(self, report_ids: list[int]) -> int:
         """Remove the queued jobs of reports another job has just processed; return how many went.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from gateway.runtime import current
-from workers import escalation, pipeline, sending
+from workers import escalation, pipeline, reroute, sending
 from workers.trends import run as trends
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,14 @@ def process_report(report_id: int) -> int:
     runtime.queues.drop_report_jobs([done for done in batch.report_ids if done != report_id])
     sending.send_claimed(runtime, batch.tasks)
     return len(batch.tasks)
+
+
+def reroute_report(report_id: int) -> int:
+    """After a staff correction: alert the forums the corrected report now concerns."""
+    runtime = current()
+    tasks = reroute.reroute_report(runtime, report_id)
+    sending.send_claimed(runtime, tasks)
+    return len(tasks)
 
 
 def send_message(message_id: int) -> str:

@@ -63,7 +63,7 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
         if not waiting:
             return Batch()
         directory = routing_directory(session)
-        subscriptions = _subscriptions(directory)
+        subscriptions = subscriptions_of(directory)
         areas: dict[int, str] = {}
         routed = [_analyse_and_route(item, areas, directory, subscriptions, now) for item in waiting]
         corroboration = Corroboration(session, timedelta(hours=runtime.config.corroboration_window_hours))
@@ -99,9 +99,9 @@ def _analyse_and_route(item: WaitingReport, areas: dict[int, str], directory: Di
     if reporter_id is not None and area and hint != area:    # a reporter's last area helps place their next report
         areas[reporter_id] = area
     confident = classification.confidence >= LOW_CONFIDENCE and not places.ambiguous
-    decision = route(subscriptions, classification.category, _pcodes(report), confident)
+    decision = route(subscriptions, classification.category, place_codes(report), confident)
     report.status = "triage" if decision.triage else "routed"
-    targets = _targets(directory, (TRIAGE_FORUM,) if decision.triage else decision.forum_ids,
+    targets = alert_targets(directory, (TRIAGE_FORUM,) if decision.triage else decision.forum_ids,
                        urgent=report.urgency == "urgent", reason="triage" if decision.triage else "subscription")
     return _Routed(report, decision, targets, confident)
 
@@ -197,18 +197,18 @@ def _record_analysis(report: Report, classification: Classification, places: Pla
     report.updated_at = now
 
 
-def _subscriptions(directory: Directory) -> list[Subscription]:
+def subscriptions_of(directory: Directory) -> list[Subscription]:
     return [Subscription(route.id, frozenset(route.categories), route.areas)
             for route in directory.values() if route.kind != "triage"]
 
 
-def _pcodes(report: Report) -> tuple[str, ...]:
+def place_codes(report: Report) -> tuple[str, ...]:
     codes = [place["pcode"] for place in report.places]
     codes += [code for code in (report.commune_pcode, report.cercle_pcode, report.region_pcode) if code]
     return tuple(dict.fromkeys(codes))
 
 
-def _targets(directory: Directory, forum_ids, *, urgent: bool, reason: str) -> list[AlertTarget]:
+def alert_targets(directory: Directory, forum_ids, *, urgent: bool, reason: str) -> list[AlertTarget]:
     """Primary coordinators of each forum; backups too when urgent (or when there is no primary)."""
     targets = []
     for forum_id in forum_ids:

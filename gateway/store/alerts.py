@@ -19,7 +19,7 @@ class AlertTarget:
     forum_id: str
     coordinator_id: int
     language: str
-    reason: str          # subscription | triage | urgent_backup | escalation | corroboration
+    reason: str          # subscription | triage | urgent_backup | escalation | corroboration | correction
     provider: str | None = None   # the SMS provider for this alert; None = create_alerts' provider
 
 

@@ -6,9 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway.store.models import AuditEvent, Report, ReportCorrection
+from gateway.store.models import Alert, AuditEvent, Coordinator, Message, Report, ReportCorrection
 from tests.console.conftest import form_token
 from tests.helpers import send_sms
+from tests.loop.helpers import KENIEBA_PRIMARY, TRIAGE_DESK, report, report_row, sms
+from workers.reroute import reroute_report
+
+MOPTI_PRIMARY = "+22376000031"
 
 
 def refs_on(client, query: str = "") -> str:
@@ -150,3 +154,61 @@ def test_a_reveal_without_a_real_reason_shows_nothing(signed_in, routed, runtime
     assert response.status_code == 302
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "+22376123456" not in page and "motif écrit" in page
+
+
+# --- a correction routes the report again ------------------------------------------------------
+
+VAGUE = "Il y a un probleme ici, venez voir"          # no category or place the classifier trusts
+
+
+def texted(runtime, phone: str) -> list[str]:
+    """What was handed to the (console) provider for the coordinator with this phone, in order."""
+    with runtime.transaction() as session:
+        return list(session.scalars(select(Message.body).join(Coordinator, Coordinator.id == Message.coordinator_id)
+                                    .where(Coordinator.phone == phone, Message.status == "sent").order_by(Message.id)))
+
+
+def alerts_of(runtime, reference: str) -> list[tuple[str, str, str]]:
+    with runtime.transaction() as session:
+        report = session.scalar(select(Report).where(Report.reference == reference))
+        return sorted((a.forum_id, a.reason, a.status) for a in session.scalars(
+            select(Alert).where(Alert.report_id == report.id)))
+
+
+def test_a_triaged_report_corrected_by_staff_goes_to_the_forum_it_concerns(client, runtime, forums, run_jobs,
+                                                                         signed_in):
+    reference = report(client, VAGUE)
+    run_jobs()
+    assert report_row(runtime, reference).status == "triage" and len(texted(runtime, TRIAGE_DESK)) == 1
+    assert texted(runtime, KENIEBA_PRIMARY) == []
+    triage(signed_in("admin"), reference, category="resource_conflict", place="ML0104")
+    run_jobs()
+    [alert] = texted(runtime, KENIEBA_PRIMARY)
+    assert alert.startswith(f"ALERTE {reference} Conflit terre/eau/mines - K")
+    assert report_row(runtime, reference).status == "routed"
+    assert alerts_of(runtime, reference) == [("kenieba-mining", "correction", "pending"),
+                                             ("triage", "triage", "acknowledged")]   # staff handled it
+    assert "Signalements" in sms(client, f"INFO {reference}", sender=KENIEBA_PRIMARY)  # may act on it now
+
+
+def test_a_routed_report_corrected_to_another_place_alerts_that_forum_too_and_only_once(
+        client, runtime, routed, run_jobs, signed_in):
+    admin = signed_in("admin")
+    triage(admin, routed.kenieba, category="gender_based_violence", place="ML0501")
+    run_jobs()
+    assert [text.split()[1] for text in texted(runtime, MOPTI_PRIMARY)] == [routed.mopti, routed.kenieba]
+    assert ("kenieba-mining", "subscription", "pending") in alerts_of(runtime, routed.kenieba)
+    reroute_report(runtime, report_row(runtime, routed.kenieba).id)          # a repeated job: nothing new
+    triage(admin, routed.kenieba, category="gender_based_violence", place="ML0501", note="again")   # no change
+    run_jobs()
+    assert len(texted(runtime, MOPTI_PRIMARY)) == 2
+
+
+def test_a_correction_matching_no_forum_leaves_the_report_with_the_triage_desk(client, runtime, forums, run_jobs,
+                                                                              signed_in):
+    reference = report(client, VAGUE)
+    run_jobs()
+    triage(signed_in("admin"), reference, category="other", place="ML0104")
+    run_jobs()
+    assert report_row(runtime, reference).status == "triage"
+    assert alerts_of(runtime, reference) == [("triage", "triage", "pending")]

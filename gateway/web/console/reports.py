@@ -78,6 +78,8 @@ def triage(reference: str):
                   category=[row.old_category, row.new_category],
                   region=[row.old_region_pcode, row.new_region_pcode],
                   cercle=[row.old_cercle_pcode, row.new_cercle_pcode])
+    if row is not None:       # after commit: the forums the corrected report concerns are alerted
+        runtime().queues.enqueue_reroute(found.id, row.id)
     flash("correction_saved" if row is not None else "nothing_changed")
     return redirect(url_for("console.report", reference=found.reference))
 
