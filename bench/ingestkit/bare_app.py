@@ -16,6 +16,11 @@ def twilio_sms():
     form = request.form
     if not form.get("MessageSid") or form.get("Body") is None:
         return Response("malformed request\n", status=400, mimetype="text/plain")
+    return receipt()
+
+
+def receipt() -> Response:
+    """TwiML with a receipt of the gateway's length (the naive baseline answers the same)."""
     reply = MessagingResponse()
     reply.message("Merci, message recu. Ref BENCH0. Pour le suivi, envoyez SUIVI BENCH0.")
     return Response(str(reply), mimetype="text/xml")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
-from flask import Flask, Response, abort, request
+from flask import Flask, abort, request
 from redis import Redis
 from rq import Queue
 from sqlalchemy import DateTime, String, Text, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
+
+from bench.ingestkit.bare_app import healthz, receipt
 
 QUEUE = "bench-naive"
 
@@ -58,11 +59,7 @@ def twilio_sms():
         session.add(message)
         session.commit()
         queue.enqueue(process, message.id)
-    reply = MessagingResponse()
-    reply.message("Merci, message recu. Ref BENCH0. Pour le suivi, envoyez SUIVI BENCH0.")
-    return Response(str(reply), mimetype="text/xml")
+    return receipt()
 
 
-@app.get("/healthz")
-def healthz():
-    return {"status": "ok"}
+app.add_url_rule("/healthz", view_func=healthz)
