@@ -73,7 +73,7 @@ def test_login_filter_open_correct_export_and_find_each_step_in_the_audit_log(pa
     page.select_option("#triage-category", "organised_crime")
     page.fill("input[name=note]", "trafic d'or, pas un conflit foncier")
     page.click("text=Enregistrer la correction")
-    page.wait_for_selector("text=Correction enregistrée.")
+    page.wait_for_selector("text=Correction enregistrée")
     assert "Crime organisé" in page.inner_text("#category")
     shot(page, "4-corrected")
 
