@@ -26,6 +26,16 @@ class UssdHop:
 
 
 @dataclass(frozen=True)
+class UssdSessionEnd:
+    """The aggregator's word that a USSD session is over, and how it ended."""
+    provider: str
+    session_id: str
+    phone_number: str
+    status: str            # success | incomplete (the reporter left) | failed (our side or the network)
+    error: str             # the aggregator's error message with "failed", else ""
+
+
+@dataclass(frozen=True)
 class OutboundSms:
     to: str                # E.164
     body: str

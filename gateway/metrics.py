@@ -31,6 +31,8 @@ EVENTS = {   # event name -> (help, label names)
                          "held, spooled).", ("provider", "channel", "outcome")),
     "job_failures": ("Jobs that raised or were abandoned by a dead worker.", ("function", "reason")),
     "spool_replays": ("Spooled entries replayed into the database.", ("kind",)),
+    "ussd_sessions_ended": ("USSD sessions ended, by how (success, incomplete, failed) and the menu screen "
+                            "they ended on.", ("provider", "status", "screen")),
     "provider_circuit": ("SMS provider circuit changes (opened: failing over; closed: back in use).",
                          ("provider", "state")),
 }

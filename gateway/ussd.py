@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import limits, metrics
-from gateway.domain import UssdHop
+from gateway.domain import UssdHop, UssdSessionEnd
 from gateway.durable import store_or_spool
 from gateway.phone import normalise_number
 from gateway.refcodes import new_reference
@@ -140,6 +140,35 @@ def answer_hop(runtime: Runtime, hop: UssdHop) -> UssdReply:
     except RedisError as exc:             # a submitted report is durable: still show its code
         return reply if reply.end else _unavailable(runtime, caller, saved, exc)
     return reply
+
+
+def record_session_end(runtime: Runtime, end: UssdSessionEnd) -> str:
+    """Count how the session ended and on which screen; returns that screen.
+
+    Incomplete sessions by screen say where reporters give up (a screen to shorten or reword);
+    a failed one means the aggregator gave up on us (too slow, an error), logged as an error.
+    The screen comes from the state this gateway kept for the number: only a screen id of
+    the menu, never an answer. Best effort: Redis trouble gives "unknown".
+    Raises InvalidNumber for a bad phoneNumber.
+    """
+    pseudonym = runtime.pseudonymiser.pseudonym(normalise_number(end.phone_number, runtime.config.phone_region))
+    try:
+        saved = SessionStore(runtime.redis).load(pseudonym)
+    except RedisError:
+        saved = None
+    screen = _screen_of(saved) if saved and saved.session_id == end.session_id else "unknown"
+    metrics.record(runtime.redis, "ussd_sessions_ended", provider=end.provider, status=end.status, screen=screen)
+    if end.status == "failed":
+        log.error("ussd session failed at the aggregator", extra={"provider": end.provider, "screen": screen,
+                                                                   "error": end.error})
+    return screen
+
+
+def _screen_of(saved: SavedHop) -> str:
+    if saved.end:
+        return "end"
+    screen = saved.menu.get("screen") if isinstance(saved.menu, dict) else None
+    return screen if isinstance(screen, str) and screen in load_menu().screens else "unknown"
 
 
 def _step_and_apply(runtime: Runtime, caller: Caller, saved: SavedHop | None,

@@ -16,7 +16,7 @@ import requests
 from africastalking.SMS import SMSService
 
 from gateway.config import Config
-from gateway.domain import DeliveryStatus, InboundSms, OutboundSms, SendResult, UssdHop
+from gateway.domain import DeliveryStatus, InboundSms, OutboundSms, SendResult, UssdHop, UssdSessionEnd
 from gateway.errors import MalformedPayload, ProviderError
 from gateway.gsm7 import segment_count
 from gateway.providers.tokens import verify_token  # noqa: F401  (at.verify_token, as before)
@@ -52,6 +52,26 @@ def parse_ussd(form: Mapping[str, str]) -> UssdHop:
     return UssdHop(provider=NAME, session_id=session_id, phone_number=form["phoneNumber"],
                    service_code=form.get("serviceCode") or "", network_code=form.get("networkCode") or "",
                    text=text)
+
+
+SESSION_END_STATUSES = {"Success": "success", "Incomplete": "incomplete", "Failed": "failed"}
+
+
+def parse_session_end(form: Mapping[str, str]) -> UssdSessionEnd:
+    """The end-of-session notification (a callback URL of its own; protocols.md §2.2, field list
+    unverified against AT's own pages). Example: sessionId=ATUid_1f2e…&phoneNumber=%2B22376123456
+    &status=Incomplete&hopsCount=4&durationInMillis=41000&lastAppResponse=CON+…&errorMessage="""
+    session_id = form.get("sessionId") or ""
+    if not _ID.match(session_id):
+        raise MalformedPayload("sessionId missing or malformed")
+    if not form.get("phoneNumber"):
+        raise MalformedPayload("phoneNumber missing")
+    status = SESSION_END_STATUSES.get(form.get("status") or "")
+    if status is None:
+        raise MalformedPayload("status must be Success, Incomplete or Failed")
+    error = (form.get("errorMessage") or "")[:120] if status == "failed" else ""
+    return UssdSessionEnd(provider=NAME, session_id=session_id, phone_number=form["phoneNumber"],
+                          status=status, error=error)
 
 
 def parse_inbound(form: Mapping[str, str]) -> InboundSms:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from gateway.durable import receive_delivery_status_durably, receive_sms_durably
 from gateway.errors import BadSignature, MalformedPayload
 from gateway.providers import africastalking as at
-from gateway.ussd import UssdReply, answer_hop, malformed_reply, unavailable_reply
+from gateway.ussd import UssdReply, answer_hop, malformed_reply, record_session_end, unavailable_reply
 from gateway.web import runtime
 from gateway.web.guard import authenticate, plain
 from menus import MenuError, load_menu
@@ -69,6 +69,22 @@ def ussd():
 
 def _ussd_response(reply: UssdReply) -> Response:
     body, mimetype = at.render_ussd(reply.text, reply.end)
+    return Response(body, mimetype=mimetype)
+
+
+@blueprint.post("/ussd/events")
+def ussd_session_end():
+    """End-of-session notification (its own callback URL in AT's dashboard).
+
+    Example (form-encoded, to /webhooks/africastalking/ussd/events?token=…): sessionId=ATUid_5c1e…
+    &phoneNumber=%2B22376123456&status=Incomplete&hopsCount=4&durationInMillis=41000&errorMessage=
+    Reply: an empty 200; 400 for a notification that cannot be read.
+    """
+    try:
+        record_session_end(runtime(), at.parse_session_end(request.form))
+    except MalformedPayload as exc:
+        return plain(f"malformed request: {exc}", 400)
+    body, mimetype = at.render_reply()
     return Response(body, mimetype=mimetype)
 
 

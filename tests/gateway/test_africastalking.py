@@ -17,6 +17,9 @@ HOP = {"sessionId": "ATUid_9f8e7d", "serviceCode": "*384*123#", "phoneNumber": R
        "networkCode": "61002", "text": ""}
 DELIVERY = {"id": "ATXid_out_1", "status": "Success", "phoneNumber": "+22376000001", "networkCode": "61002",
             "retryCount": "0"}
+SESSION_END = {"sessionId": "ATUid_9f8e7d", "serviceCode": "*384*123#", "phoneNumber": REPORTER,
+               "networkCode": "61002", "status": "Incomplete", "hopsCount": "3", "durationInMillis": "41000",
+               "lastAppResponse": "CON Ou?", "errorMessage": "", "cost": "KES 0.00", "input": "1*3"}
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def count(runtime, model) -> int:
 
 # --- the token: every endpoint, the same rule ------------------------------------------------
 
-ENDPOINTS = [("ussd", HOP), ("sms", SMS), ("delivery", DELIVERY)]
+ENDPOINTS = [("ussd", HOP), ("sms", SMS), ("delivery", DELIVERY), ("ussd/events", SESSION_END)]
 BAD_TOKENS = [("no token", None), ("empty token", ""), ("wrong token", "not-the-token"),
               ("token with a suffix", AT_TOKEN + "x"), ("token prefix", AT_TOKEN[:-1])]
 
@@ -269,3 +272,62 @@ def test_a_number_over_its_rate_limit_is_held_and_gets_no_receipt_through_the_ap
     with runtime.transaction() as session:
         assert sorted(session.scalars(select(Report.status))) == ["held", "triage"]   # held: not processed
     assert len(fake_at.requests) == 1
+
+
+# --- USSD end-of-session notifications ---------------------------------------------------------
+
+def ended(runtime) -> dict[str, int]:
+    """The ussd_sessions_ended counters, as /metrics would show them."""
+    from gateway.metrics import EVENTS_KEY
+    raw = runtime.redis.hgetall(EVENTS_KEY)
+    return {field.decode().split("|", 1)[1]: int(count) for field, count in raw.items()
+            if field.startswith(b"ussd_sessions_ended|")}
+
+
+def dial(client, *inputs: str) -> None:
+    """The hops of one session up to `inputs`, as AT would send them."""
+    for n in range(len(inputs) + 1):
+        at_post(client, "ussd", dict(HOP, text="*".join(inputs[:n])))
+
+
+SESSION_ENDS = [
+    # label, inputs before the end, status sent, the screen counted
+    ("left on the category screen", ("1",), "Incomplete", "category"),
+    ("left on the region screen", ("1", "3"), "Incomplete", "region"),
+    ("finished", ("1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs", "1"), "Success", "end"),
+    ("dialled and left at once", (), "Incomplete", "language"),
+]
+
+
+@pytest.mark.parametrize("label, inputs, status, screen", SESSION_ENDS, ids=[c[0] for c in SESSION_ENDS])
+def test_a_session_end_is_counted_by_how_and_where_it_ended(client, runtime, label, inputs, status, screen):
+    dial(client, *inputs)
+    response = at_post(client, "ussd/events", dict(SESSION_END, status=status))
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "")
+    assert ended(runtime) == {f"provider=africastalking,status={status.lower()},screen={screen}": 1}
+
+
+def test_a_session_end_for_another_session_counts_as_unknown(client, runtime):
+    dial(client, "1")
+    at_post(client, "ussd/events", dict(SESSION_END, sessionId="ATUid_other"))
+    assert ended(runtime) == {"provider=africastalking,status=incomplete,screen=unknown": 1}
+
+
+def test_a_failed_session_is_logged_as_an_error_with_the_aggregators_words(client, runtime, caplog):
+    dial(client, "1", "3")
+    at_post(client, "ussd/events", dict(SESSION_END, status="Failed", errorMessage="Application timed out"))
+    [record] = [r for r in caplog.records if r.getMessage() == "ussd session failed at the aggregator"]
+    assert (record.levelname, record.screen, record.error) == ("ERROR", "region", "Application timed out")
+    assert REPORTER not in caplog.text and REPORTER[4:] not in caplog.text
+    from gateway.metrics import render
+    assert ('gateway_ussd_sessions_ended_total{provider="africastalking",screen="region",status="failed"} 1.0'
+            in render(runtime).decode())
+
+
+@pytest.mark.parametrize("form", [{k: v for k, v in SESSION_END.items() if k != "sessionId"},
+                                  dict(SESSION_END, status="Finished"), dict(SESSION_END, phoneNumber=""),
+                                  dict(SESSION_END, phoneNumber="not a number"), dict(SESSION_END, sessionId="a b")],
+                         ids=["no sessionId", "unknown status", "no phoneNumber", "bad phoneNumber", "bad sessionId"])
+def test_a_session_end_that_cannot_be_read_is_a_400(client, runtime, form):
+    assert at_post(client, "ussd/events", form).status_code == 400
+    assert ended(runtime) == {}

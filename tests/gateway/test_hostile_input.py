@@ -78,6 +78,13 @@ WEBHOOKS = [
         "networkCode": st.one_of(st.just("61002"), hostile_text),
         "text": st.one_of(st.just(""), st.sampled_from(["1", "1*3", "1*3*99"]), hostile_text),
     }, with_at_token, "text/plain", malformed_status=200),
+    Webhook("africastalking ussd end", "/webhooks/africastalking/ussd/events", {
+        "sessionId": st.one_of(plausible_at_id, plausible_at_id, hostile_text),
+        "phoneNumber": st.one_of(st.just(REPORTER), hostile_text),
+        "status": st.one_of(st.sampled_from(["Success", "Incomplete", "Failed"]), hostile_text),
+        "errorMessage": hostile_text,
+        "hopsCount": st.one_of(st.just("3"), hostile_text),
+    }, with_at_token, "text/plain"),
     Webhook("africastalking sms", "/webhooks/africastalking/sms", {
         "id": st.one_of(plausible_at_id, plausible_at_id, hostile_text),
         "from": st.one_of(st.just(REPORTER), hostile_text),
