@@ -23,6 +23,7 @@ from gateway.domain import DeliveryStatus, InboundSms
 from gateway.errors import MalformedPayload
 from gateway.intake import Receipt, receive_sms
 from gateway.phone import normalise_number
+from gateway.redelivery import UNDELIVERED, resend_undelivered_alert
 from gateway.receipts import receipt_text
 from gateway.refcodes import new_reference
 from gateway.runtime import Runtime
@@ -119,11 +120,21 @@ def _store_ussd_report(runtime: Runtime, payload: dict) -> str:
 
 @replayer("delivery_status")
 def _store_delivery_status(runtime: Runtime, payload: dict) -> bool:
-    """payload: provider, provider_message_id, status, error_code[, failure_reason]. False: unknown message."""
+    """payload: provider, provider_message_id, status, error_code[, failure_reason]. False: unknown message.
+
+    An alert reported undelivered is queued again through the next provider (gateway.redelivery).
+    """
+    resend_id = None
     with runtime.transaction() as session:
-        return apply_delivery_status(session, payload["provider"], payload["provider_message_id"],
-                                     payload["status"], payload.get("error_code"), runtime.now(),
-                                     failure_reason=payload.get("failure_reason"))
+        known = apply_delivery_status(session, payload["provider"], payload["provider_message_id"],
+                                      payload["status"], payload.get("error_code"), runtime.now(),
+                                      failure_reason=payload.get("failure_reason"))
+        if known and payload["status"] in UNDELIVERED:
+            resend_id = resend_undelivered_alert(session, runtime.config.failover_order, payload["provider"],
+                                                 payload["provider_message_id"], runtime.now())
+    if resend_id is not None:
+        runtime.queues.enqueue_send(resend_id)
+    return known
 
 
 @dataclass(frozen=True)

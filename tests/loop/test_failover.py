@@ -3,13 +3,19 @@ SMS_PROVIDERS=orange,twilio while Orange is down, and Orange is tried again afte
 Also the per-forum provider of the forums file."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
+from sqlalchemy import select
 
 from gateway.forums_file import ForumsFileError, parse_forums_file
+from gateway.redelivery import next_provider
+from gateway.store.models import Alert
 from gateway.store.forums import load_forums
 from tests.conftest import DEMO_FORUMS
-from tests.fakes.orange_api import orange_config, orange_error
+from tests.helpers import signed_post
+from tests.fakes.orange_api import WEBHOOK_TOKEN, orange_config, orange_error
 from tests.loop.helpers import BORDER_PRIMARY, KENIEBA_PRIMARY, MINING_TEXT, messages, report, texts_to
 
 BORDER_TEXT = "Des trafiquants armes ont passe la frontiere pres de Kenieba cette nuit"
@@ -175,3 +181,46 @@ def test_a_send_left_sending_after_a_failover_is_found_at_the_fallback_not_sent_
     assert len(texts_to(fake_twilio, KENIEBA_PRIMARY)) == 1
     [again] = to_kenieba(runtime)
     assert (again.provider, again.provider_message_id) == ("twilio", alert.provider_message_id)
+
+
+def twilio_status(client, sid: str, status: str):
+    return signed_post(client, "/webhooks/twilio/status", {"MessageSid": sid, "MessageStatus": status,
+                                                            "AccountSid": "AC" + "1" * 32})
+
+
+def orange_receipt(client, provider_message_id: str, status: str):
+    body = {"deliveryInfoNotification": {"callbackData": provider_message_id,
+                                         "deliveryInfo": {"address": "tel:" + KENIEBA_PRIMARY,
+                                                          "deliveryStatus": status}}}
+    return client.post(f"/webhooks/orange/delivery?token={WEBHOOK_TOKEN}", data=json.dumps(body),
+                       content_type="application/json")
+
+
+def test_an_alert_orange_took_but_could_not_deliver_goes_out_again_through_twilio(client, runtime, forums,
+                                                                                   run_jobs, fake_twilio):
+    """E.g. an operator that cannot reach the coordinator's network: the delivery report, not the
+    send, says it failed. Once: a repeated receipt does nothing, and Twilio is the list's end."""
+    reference = report(client, MINING_TEXT)
+    run_jobs()
+    [taken] = to_kenieba(runtime)
+    assert (taken.provider, taken.status) == ("orange", "sent") and texts_to(fake_twilio, KENIEBA_PRIMARY) == []
+    for _ in range(2):
+        assert orange_receipt(client, taken.provider_message_id, "DeliveryImpossible").status_code == 200
+        run_jobs()
+    [resent] = texts_to(fake_twilio, KENIEBA_PRIMARY)
+    assert resent.startswith(f"ALERTE {reference}")
+    failed, again = to_kenieba(runtime)
+    assert (failed.provider, failed.status, failed.error_code) == ("orange", "undelivered", "DeliveryImpossible")
+    assert (again.provider, again.body) == ("twilio", failed.body)
+    with runtime.transaction() as session:
+        assert session.scalar(select(Alert.message_id).where(Alert.coordinator_id == failed.coordinator_id)) == again.id
+    twilio_status(client, again.provider_message_id, "undelivered")     # the end of the list: no third try
+    run_jobs()
+    assert len(to_kenieba(runtime)) == 2
+
+
+@pytest.mark.parametrize("order, current, expected", [
+    (("orange", "twilio"), "orange", "twilio"), (("orange", "twilio"), "twilio", None), (("twilio",), "twilio", None),
+    (("orange", "twilio"), "relay", "orange"), (("console",), "console", None)])
+def test_the_next_provider_for_an_undelivered_alert(order, current, expected):
+    assert next_provider(current, order) == expected
