@@ -15,7 +15,7 @@ MESSAGE_CHOICES = {
     "direction": ("in", "out"),
     # the vocabularies of Message.kind and Message.status (gateway/store/models.py)
     "kind": ("report", "command", "keyword", "receipt", "alert", "update", "reply", "follow_up", "opt_out",
-             "warning", "digest"),
+             "warning", "digest", "relay_silence"),
     "status": ("received", "queued", "sending", "accepted", "sent", "delivered", "undelivered", "failed",
                "replied_inline", "suppressed", "read"),
     "channel": ("sms", "ussd"),
