@@ -93,3 +93,9 @@ def status_of(runtime, message_id: int) -> tuple[str, str | None]:
     with runtime.transaction() as session:
         message = session.get(Message, message_id)
         return message.status, message.error_code
+
+
+def assert_refusal(error, retryable, code) -> None:
+    """A provider's ProviderError as a send-failure table expects it. `retryable`: True, False,
+    or "account" (the account is refused, not this message: retried later, failed over at once)."""
+    assert (error.retryable, error.code, error.account) == (retryable is not False, code, retryable == "account")

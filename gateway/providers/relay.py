@@ -181,8 +181,8 @@ def _accepted_id(response: requests.Response) -> str:
     status = response.status_code
     if status == 429 or status >= 500:     # the cloud server's rate limit, or a phone/server in trouble
         raise ProviderError(f"relay HTTP {status}", retryable=True, code=str(status))
-    if not 200 <= status < 300:            # 400 invalid number, 401 wrong credentials…
-        raise ProviderError(f"relay HTTP {status}", retryable=False, code=str(status))
+    if not 200 <= status < 300:            # 400 invalid number; 401/403 our credentials: the account's
+        raise ProviderError(f"relay HTTP {status}", retryable=False, code=str(status), account=status in (401, 403))
     try:
         answer = response.json()
         message_id, recipients = answer["id"], answer.get("recipients") or []

@@ -9,7 +9,7 @@ from gateway.errors import BadSignature, ProviderError
 from gateway.providers import africastalking as at
 from gateway.store.models import Message, Report
 from tests.fakes.provider_server import ScriptedResponse, at_answer, at_refused
-from tests.helpers import AT_TOKEN, REPORTER, at_config, at_post, sent_message, status_of
+from tests.helpers import AT_TOKEN, REPORTER, assert_refusal, at_config, at_post, sent_message, status_of
 
 SMS = {"from": REPORTER, "to": "36123", "text": "Des hommes armes ont attaque le marche de Boni",
        "date": "2026-11-02 09:00:00", "id": "ATXid_0a1b2c3d", "linkId": "SampleLinkId123"}
@@ -211,8 +211,7 @@ def test_send_failures_say_whether_a_retry_may_help(runtime, fake_at, label, ans
     fake_at.script = [answer]
     with pytest.raises(ProviderError) as error:
         send_one(runtime)
-    assert (error.value.retryable, error.value.code, error.value.account) == (
-        retryable is not False, code, retryable == "account")
+    assert_refusal(error.value, retryable, code)
 
 
 def test_connection_refused_is_retryable(runtime):

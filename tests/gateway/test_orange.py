@@ -15,7 +15,7 @@ from gateway.store.models import Coordinator, Forum, Message, Report
 from gateway.store.outbound import queue_outbound
 from tests.fakes.orange_api import CLIENT_ID, CLIENT_SECRET, SEND_PATH, WEBHOOK_TOKEN, orange_config, orange_error
 from tests.fakes.provider_server import ScriptedResponse
-from tests.helpers import REPORTER, sent_message, status_of
+from tests.helpers import REPORTER, assert_refusal, sent_message, status_of
 
 COORDINATOR = "+22376000001"
 
@@ -157,8 +157,7 @@ def test_send_failures_say_whether_a_retry_may_help_and_why(sender, fake_orange,
     setattr(fake_orange.api, f"{where}_script", [answer])
     with pytest.raises(ProviderError) as error:
         send(sender)
-    assert (error.value.retryable, error.value.code, error.value.account) == (
-        retryable is not False, code, retryable == "account")
+    assert_refusal(error.value, retryable, code)
     assert words in error.value.reason and "+22376000001" not in error.value.reason
 
 

@@ -17,7 +17,7 @@ from gateway.relay_watch import provider_besides_relay
 from gateway.store.models import Message, RelayDevice, Report
 from gateway.sweeper import sweep
 from tests.fakes.provider_server import FakeProviderServer, ScriptedResponse, relay_accepted
-from tests.helpers import REPORTER
+from tests.helpers import REPORTER, assert_refusal
 
 KEY = "test-relay-signing-key"
 DEVICE = "ffffffffceb0b1db0000018e937c815b"
@@ -293,11 +293,12 @@ def test_a_send_is_taken_by_the_phone(runtime, fake_relay):
 
 
 SEND_FAILURES = [
-    # label, scripted answer, retryable, code
+    # label, scripted answer, retryable (True, False, or "account": the account is refused, not this
+    # message — retried later and failed over at once), code
     ("HTTP 500", ScriptedResponse(500, {"message": "boom"}), True, "500"),
     ("HTTP 502 from a proxy in front of the phone", ScriptedResponse(502, {"message": "bad gateway"}), True, "502"),
     ("HTTP 429 cloud rate limit", ScriptedResponse(429, {"message": "slow down"}), True, "429"),
-    ("HTTP 401 wrong credentials", ScriptedResponse(401, {"message": "unauthorized"}), False, "401"),
+    ("HTTP 401 wrong credentials", ScriptedResponse(401, {"message": "unauthorized"}), "account", "401"),
     ("HTTP 400 invalid number", ScriptedResponse(400, {"message": "invalid phone"}), False, "400"),
     ("2xx that is not JSON", ScriptedResponse(202, "<html>captive portal</html>"), False, None),
     ("2xx without an id", ScriptedResponse(202, {"state": "Pending"}), False, None),
@@ -311,7 +312,7 @@ def test_send_failures_say_whether_a_retry_may_help(runtime, fake_relay, label, 
     fake_relay.script = [answer]
     with pytest.raises(ProviderError) as error:
         send_one(runtime)
-    assert (error.value.retryable, error.value.code) == (retryable, code)
+    assert_refusal(error.value, retryable, code)
 
 
 def test_a_phone_that_cannot_be_reached_is_retryable(runtime):
