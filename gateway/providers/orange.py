@@ -59,7 +59,7 @@ def parse_delivery(payload: Any) -> DeliveryStatus:
         info = info[0]
     message_id = _resource_id(notification.get("callbackData"))
     raw = info.get("deliveryStatus") if isinstance(info, dict) else None
-    if message_id is None or raw not in STATUS_MAP:
+    if message_id is None or not isinstance(raw, str) or raw not in STATUS_MAP:
         raise MalformedPayload("callbackData or deliveryInfo.deliveryStatus missing or unknown")
     failed = STATUS_MAP[raw] == "undelivered"
     return DeliveryStatus(provider=NAME, provider_message_id=message_id, status=STATUS_MAP[raw],
