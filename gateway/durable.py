@@ -132,6 +132,8 @@ def _store_delivery_status(runtime: Runtime, payload: dict) -> bool:
         if known and payload["status"] in UNDELIVERED:
             resend_id = resend_undelivered_alert(session, runtime.config.failover_order, payload["provider"],
                                                  payload["provider_message_id"], runtime.now())
+    if not known:             # e.g. a message sent before a database was restored
+        log.info("status for unknown message", extra={"provider": payload["provider"]})
     if resend_id is not None:
         runtime.queues.enqueue_send(resend_id)
     return known

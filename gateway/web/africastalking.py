@@ -117,7 +117,6 @@ def delivery():
         status = at.parse_delivery(request.form)
     except MalformedPayload as exc:
         return plain(f"malformed request: {exc}", 400)
-    if receive_delivery_status_durably(runtime(), status) is False:
-        log.info("status for unknown message", extra={"provider": at.NAME})
+    receive_delivery_status_durably(runtime(), status)
     body, mimetype = at.render_reply()
     return Response(body, mimetype=mimetype)

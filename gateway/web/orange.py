@@ -7,8 +7,6 @@ Both callbacks are JSON; an unreadable body is a 400, never a 500.
 """
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, request
 
 from gateway.durable import receive_delivery_status_durably, receive_sms_durably
@@ -18,7 +16,6 @@ from gateway.web import runtime
 from gateway.web.guard import authenticate, plain
 
 blueprint = Blueprint("orange", __name__)
-log = logging.getLogger(__name__)
 
 
 @blueprint.before_request
@@ -51,8 +48,7 @@ def delivery():
         status = orange.parse_delivery(_json())
     except MalformedPayload as exc:
         return plain(f"malformed request: {exc}", 400)
-    if receive_delivery_status_durably(runtime(), status) is False:
-        log.info("status for unknown message", extra={"provider": orange.NAME})
+    receive_delivery_status_durably(runtime(), status)
     return _acknowledge()
 
 

@@ -124,5 +124,4 @@ def _set(rt, key: str, value: str | None, ttl: int = 0) -> None:
 
 def _receive_status(received: relay.RelayEvent) -> None:
     status = relay.parse_delivery(received)
-    if receive_delivery_status_durably(runtime(), status) is False:
-        log.info("status for unknown message", extra={"provider": relay.NAME})
+    receive_delivery_status_durably(runtime(), status)

@@ -1,8 +1,6 @@
 """Provider webhooks: verify, parse, make durable, reply in the provider's format."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, request
 
 from gateway.durable import receive_delivery_status_durably, receive_sms_durably
@@ -12,7 +10,6 @@ from gateway.web import runtime
 from gateway.web.guard import authenticate
 
 blueprint = Blueprint("webhooks", __name__)
-log = logging.getLogger(__name__)
 
 
 def public_url() -> str:
@@ -67,7 +64,6 @@ def twilio_status():
         status = twilio.parse_status(request.form)
     except MalformedPayload as exc:
         return _plain(f"malformed request: {exc}", 400)
-    if receive_delivery_status_durably(runtime(), status) is False:
-        log.info("status for unknown message", extra={"provider": "twilio"})
+    receive_delivery_status_durably(runtime(), status)
     body, mimetype = twilio.render_reply(None)
     return Response(body, mimetype=mimetype)
