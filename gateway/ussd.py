@@ -29,7 +29,7 @@ from gateway.spool import SpoolUnavailable
 from gateway.store.ingest import NewReport, record_report
 from gateway.store.models import Reporter
 from gateway.store.reporters import get_or_create_reporter, language_of
-from menus import StepResult, load_menu, step
+from menus import MenuError, StepResult, load_menu, step
 
 log = logging.getLogger(__name__)
 STATE_TTL_SECONDS = 15 * 60
@@ -168,7 +168,11 @@ def _screen_of(saved: SavedHop) -> str:
     if saved.end:
         return "end"
     screen = saved.menu.get("screen") if isinstance(saved.menu, dict) else None
-    return screen if isinstance(screen, str) and screen in load_menu().screens else "unknown"
+    try:
+        known = load_menu().screens
+    except MenuError:         # broken menu files: the hops already apologise; count, don't crash
+        return "unknown"
+    return screen if isinstance(screen, str) and screen in known else "unknown"
 
 
 def _step_and_apply(runtime: Runtime, caller: Caller, saved: SavedHop | None,
