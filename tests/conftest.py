@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from redis import Redis
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from gateway import create_app
 from gateway.config import load_config
@@ -125,6 +127,17 @@ def app(runtime):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_url(app):
+    """The test app served over real HTTP on a free port, for a browser or a CLI to talk to."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

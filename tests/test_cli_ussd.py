@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from gateway.cli import main
 from gateway.store.models import Report
@@ -36,18 +34,9 @@ def test_menus_check_prints_each_problem_and_exits_1(tmp_path, case, expected):
     assert result.output.splitlines() == expected + [f"{len(expected)} problem(s)"]
 
 
-@pytest.fixture
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def test_simulate_ussd_plays_a_phone_from_stdin_to_the_end(served, runtime, config_env):
+def test_simulate_ussd_plays_a_phone_from_stdin_to_the_end(live_url, runtime, config_env):
     answers = "1\n3\n1\n4\nSitakili\n1\n2\nBagarre * orpailleurs\n1\n"
-    result = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", served],
+    result = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", live_url],
                                 input=answers, env=config_env)
     assert result.exit_code == 0, result.output
     with runtime.transaction() as session:
@@ -58,10 +47,10 @@ def test_simulate_ussd_plays_a_phone_from_stdin_to_the_end(served, runtime, conf
     assert report.text == "Bagarre * orpailleurs" and report.details["place_text"] == "Sitakili"
 
 
-def test_simulate_ussd_hangs_up_at_end_of_input_and_reports_a_refused_token(served, config_env):
-    hung_up = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", served],
+def test_simulate_ussd_hangs_up_at_end_of_input_and_reports_a_refused_token(live_url, config_env):
+    hung_up = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", live_url],
                                  input="1\n", env=config_env)
     assert hung_up.exit_code == 0 and "Que s'est-il passe?" in hung_up.output
-    refused = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", served],
+    refused = CliRunner().invoke(main, ["simulate", "ussd", "--from", "+22376123456", "--url", live_url],
                                  input="", env={**config_env, "AT_WEBHOOK_TOKEN": "wrong"})
     assert refused.exit_code == 1 and "HTTP 403" in refused.output

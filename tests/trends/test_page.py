@@ -4,12 +4,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 from flask import Blueprint
-from werkzeug.serving import make_server
 
 from gateway.trends.service import trends_page
 from gateway.trends.svg import colour
@@ -77,9 +75,8 @@ def test_labels_from_the_console_are_escaped(runtime):
 
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_screenshot_of_the_trends_page(app, runtime, history, tmp_path):
-    # A TEMPORARY blueprint, only in this test: the lead mounts the page at /staff/trends behind the
-    # console's login (see gateway/trends/service.py).
+def test_screenshot_of_the_trends_page(app, live_url, runtime, history, tmp_path):
+    # The page itself, without the console's login in front of it (it is mounted at /staff/trends).
     preview = Blueprint("trends_preview", __name__)
 
     @preview.get("/trends-preview")
@@ -91,18 +88,13 @@ def test_screenshot_of_the_trends_page(app, runtime, history, tmp_path):
                 f'<body style="font:15px system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:.8rem">'
                 f'{fragment}</body></html>')
 
-    app.register_blueprint(preview)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.register_blueprint(preview)         # before the server's first request
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "trends_page.png"
     shot.unlink(missing_ok=True)
-    try:
-        subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--no-first-run", "--hide-scrollbars",
-                        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1700",
-                        f"--screenshot={shot}", f"http://127.0.0.1:{server.server_port}/trends-preview"],
-                       capture_output=True, timeout=90, check=True)
-    finally:
-        server.shutdown()
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--no-first-run", "--hide-scrollbars",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1700",
+                    f"--screenshot={shot}", f"{live_url}/trends-preview"],
+                   capture_output=True, timeout=90, check=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
