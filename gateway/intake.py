@@ -25,12 +25,12 @@ from gateway.providers import sending_provider
 from gateway.receipts import receipt_text
 from gateway.reporter_keywords import run_keyword
 from gateway.runtime import Runtime
-from gateway.store.coordinators import CoordinatorIdentity, identify_coordinator
+from gateway.store.coordinators import CoordinatorIdentity, identify_coordinators
 from gateway.store.inbound import record_inbound, reply_to
-from gateway.store.ingest import NewReport, find_inbound, record_report
+from gateway.store.ingest import NewReport, ReportDraft, find_inbound, record_reports
 from gateway.store.models import Message, Report, Reporter
-from gateway.store.outbound import queue_outbound
-from gateway.store.reporters import get_or_create_reporter
+from gateway.store.outbound import insert_outbound, outbound_row, queue_outbound
+from gateway.store.reporters import get_or_create_reporter, upsert_reporters
 from gateway.throttle import loop_guard_reason
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class Receipt:
 
 
 @dataclass
-class _Exchange:
+class Exchange:
     """One inbound message being handled, and what is left to do once it is committed."""
     runtime: Runtime
     session: Session
@@ -64,41 +64,78 @@ class _Exchange:
     bulk_sends: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SmsIntake:
+    """One inbound SMS to store, with what the webhook decided before storing it.
+
+    `reference`: a code drawn beforehand (gateway.durable), used unless it collides.
+    `hold`: the sender is over its rate limit; a report is kept as 'held', not processed.
+    """
+    inbound: InboundSms
+    reply_inline: bool = True
+    reference: str | None = None
+    hold: bool = False
+
+
 def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True,
                 reference: str | None = None, hold: bool = False) -> Receipt:
     """Store the message (and its report, if it is one) in one transaction, then enqueue.
 
     A repeated provider message id returns the same reply and creates nothing.
-    `reference`: a code drawn beforehand (gateway.durable), used unless it collides.
-    `hold`: the sender is over its rate limit; a report is kept as 'held', not processed.
-    Commands and keywords are handled even then: STOP must always work.
+    Commands and keywords are handled even when held: STOP must always work.
     """
-    number = normalise_number(inbound.sender, runtime.config.phone_region)
+    exchange, = store_sms(runtime, [SmsIntake(inbound, reply_inline, reference, hold)])
+    return finish(runtime, exchange)
+
+
+def store_sms(runtime: Runtime, intakes: list[SmsIntake]) -> list[Exchange]:
+    """Store several inbound messages in one transaction, in order: what each needs next.
+
+    Runs of plain reports are written with one multi-row INSERT per table (group commit,
+    gateway.group_commit); commands and keywords, rare, one at a time in between, so a
+    STOP followed by a report in the same batch is seen in that order.
+    """
+    now = runtime.now()
     with runtime.transaction() as session:
-        exchange = _Exchange(runtime, session, inbound, number, runtime.now(), reply_inline, reference, hold)
-        _dispatch(exchange)
+        exchanges = [Exchange(runtime, session, intake.inbound, normalise_number(
+            intake.inbound.sender, runtime.config.phone_region), now, intake.reply_inline,
+            intake.reference, intake.hold) for intake in intakes]
+        _dispatch(session, exchanges)
+    return exchanges
+
+
+def finish(runtime: Runtime, exchange: Exchange) -> Receipt:
+    """After commit: enqueue what the message started, log it, and say what to reply."""
     _enqueue_follow_on(runtime, exchange)
-    log.info("inbound sms", extra={"provider": inbound.provider, "kind": exchange.kind,
+    log.info("inbound sms", extra={"provider": exchange.inbound.provider, "kind": exchange.kind,
                                    "report_id": exchange.new_report_id, "duplicate": exchange.duplicate})
     return Receipt(reply=exchange.reply, reference=exchange.reference, duplicate=exchange.duplicate)
 
 
-def _dispatch(ex: _Exchange) -> None:
+def _dispatch(session: Session, exchanges: list[Exchange]) -> None:
     """No read-before-write for duplicates: each path's INSERT … ON CONFLICT finds a repeated
     provider message id, and only then is the first delivery read (bench/ingest-notes.md)."""
-    who = identify_coordinator(ex.session, ex.number)
-    if who is not None:
-        return _command(ex, who)
-    reporter = get_or_create_reporter(ex.session, pseudonym=ex.runtime.pseudonymiser.pseudonym(ex.number),
-                                      number_encrypted=ex.runtime.pseudonymiser.encrypt(ex.number),
-                                      language=ex.runtime.config.default_language, now=ex.now)
-    keyword = parse_keyword(ex.inbound.body)
-    if keyword is not None:
-        return _keyword(ex, reporter, keyword)
-    return _report(ex, reporter)
+    coordinators = identify_coordinators(session, {ex.number for ex in exchanges})
+    reports: list[Exchange] = []
+    for ex in exchanges:
+        who = coordinators.get(ex.number)
+        keyword = parse_keyword(ex.inbound.body) if who is None else None
+        if who is None and keyword is None:
+            reports.append(ex)
+            continue
+        _reports(reports)
+        reports = []
+        if who is not None:
+            _command(ex, who)
+        else:
+            _keyword(ex, get_or_create_reporter(
+                ex.session, pseudonym=ex.runtime.pseudonymiser.pseudonym(ex.number),
+                number_encrypted=ex.runtime.pseudonymiser.encrypt(ex.number),
+                language=ex.runtime.config.default_language, now=ex.now), keyword)
+    _reports(reports)
 
 
-def _command(ex: _Exchange, who: CoordinatorIdentity) -> None:
+def _command(ex: Exchange, who: CoordinatorIdentity) -> None:
     message = record_inbound(ex.session, ex.inbound, kind="command", now=ex.now, coordinator_id=who.first_id)
     if message is None:
         return _repeat(ex, find_inbound(ex.session, ex.inbound.provider, ex.inbound.provider_message_id))
@@ -111,7 +148,7 @@ def _command(ex: _Exchange, who: CoordinatorIdentity) -> None:
     _reply(ex, message.id, result.reply, "reply", coordinator_id=who.first_id, report_id=result.report_id)
 
 
-def _keyword(ex: _Exchange, reporter: Reporter, keyword: Keyword) -> None:
+def _keyword(ex: Exchange, reporter: Reporter, keyword: Keyword) -> None:
     message = record_inbound(ex.session, ex.inbound, kind="keyword", now=ex.now, reporter_id=reporter.id)
     if message is None:
         return _repeat(ex, find_inbound(ex.session, ex.inbound.provider, ex.inbound.provider_message_id))
@@ -122,32 +159,60 @@ def _keyword(ex: _Exchange, reporter: Reporter, keyword: Keyword) -> None:
         _reply(ex, message.id, result.reply, result.reply_kind, reporter_id=reporter.id, report_id=result.report_id)
 
 
-def _report(ex: _Exchange, reporter: Reporter) -> None:
-    ingested = record_report(ex.session, reporter, NewReport(
-        provider=ex.inbound.provider, provider_message_id=ex.inbound.provider_message_id,
-        channel="sms", body=ex.inbound.body, reference=ex.drawn_reference,
-        status="held" if ex.hold else "received"), ex.now)
-    if ingested.duplicate:
-        return _repeat(ex, ex.session.get(Message, ingested.message_id))
-    ex.reference = ingested.reference
-    ex.new_report_id = None if ex.hold else ingested.report_id
-    if reporter.opted_out:          # silence until START; the report itself is kept
+def _reports(exchanges: list[Exchange]) -> None:
+    """Reports: reporters, reports, messages and receipts, one multi-row INSERT each."""
+    if not exchanges:
         return
-    if ex.hold and not ex.reply_inline:   # over its rate limit: a flood must not become an SMS bill
-        return
-    _reply(ex, ingested.message_id, receipt_text(ingested.reference, reporter.language), "receipt",
-           reporter_id=reporter.id, report_id=ingested.report_id)
+    first = exchanges[0]
+    session, runtime = first.session, first.runtime
+    session.flush()        # a STOP earlier in the batch changed an ORM object; the upsert below reads the row
+    pseudonyms = [runtime.pseudonymiser.pseudonym(ex.number) for ex in exchanges]
+    reporters = upsert_reporters(session, [(pseudonym, runtime.pseudonymiser.encrypt(ex.number))
+                                           for pseudonym, ex in zip(pseudonyms, exchanges)],
+                                 language=runtime.config.default_language, now=first.now)
+    senders = [reporters[pseudonym] for pseudonym in pseudonyms]
+    ingested = record_reports(session, [ReportDraft(reporter.id, reporter.language, NewReport(
+        provider=ex.inbound.provider, provider_message_id=ex.inbound.provider_message_id, channel="sms",
+        body=ex.inbound.body, reference=ex.drawn_reference, status="held" if ex.hold else "received"))
+        for ex, reporter in zip(exchanges, senders)], first.now)
+    receipts = []
+    for ex, reporter, stored in zip(exchanges, senders, ingested):
+        if stored.duplicate:
+            continue
+        ex.reference = stored.reference
+        ex.new_report_id = None if ex.hold else stored.report_id
+        if reporter.opted_out:                  # silence until START; the report itself is kept
+            continue
+        if ex.hold and not ex.reply_inline:     # over its rate limit: a flood must not become an SMS bill
+            continue
+        text = receipt_text(stored.reference, reporter.language)
+        receipts.append((ex, text, outbound_row(
+            provider=ex.inbound.provider if ex.reply_inline else sending_provider(
+                ex.inbound.provider, runtime.config.sms_provider),
+            kind="receipt", body=text, now=ex.now,
+            status="replied_inline" if ex.reply_inline else "queued", in_reply_to_id=stored.message_id,
+            reporter_id=reporter.id, report_id=stored.report_id)))
+    _record_receipts(session, receipts)
+    for ex, stored in zip(exchanges, ingested):    # after the receipts: a repeat within the batch finds its reply
+        if stored.duplicate:
+            _repeat(ex, session.get(Message, stored.message_id))
 
 
-def _reply(ex: _Exchange, inbound_id: int, text: str, kind: str, **links) -> None:
-    """Record the reply; inline (checked by the loop guard here) or queued for a send job.
+def _record_receipts(session: Session, receipts: list[tuple[Exchange, str, dict]]) -> None:
+    """A receipt carries a reference code drawn for its report, so it is never identical to an
+    earlier message: the loop guard (identical messages to one number) has nothing to count."""
+    ids = insert_outbound(session, [row for _, _, row in receipts])
+    for (ex, text, _), message_id in zip(receipts, ids):
+        ex.reply = text
+        if not ex.reply_inline:
+            ex.sends.append(message_id)
 
-    A receipt carries a reference code drawn for this report, so it is never identical to an
-    earlier message and the loop guard (identical messages to one number) has nothing to count.
-    """
+
+def _reply(ex: Exchange, inbound_id: int, text: str, kind: str, **links) -> None:
+    """Record the reply to a command or keyword; inline (checked by the loop guard) or queued."""
     config = ex.runtime.config
     if ex.reply_inline:
-        allowed = kind == "receipt" or ex.runtime.throttle().loop_guard_allows(
+        allowed = ex.runtime.throttle().loop_guard_allows(
             ex.runtime.pseudonymiser.pseudonym(ex.number), text)
         queue_outbound(ex.session, provider=ex.inbound.provider, kind=kind, body=text, now=ex.now,
                        status="replied_inline" if allowed else "failed", in_reply_to_id=inbound_id,
@@ -160,7 +225,7 @@ def _reply(ex: _Exchange, inbound_id: int, text: str, kind: str, **links) -> Non
     ex.reply = text
 
 
-def _repeat(ex: _Exchange, inbound: Message) -> None:
+def _repeat(ex: Exchange, inbound: Message) -> None:
     """A duplicate delivery: the same reply as the first time, and nothing new."""
     ex.duplicate, ex.kind = True, inbound.kind
     reply = reply_to(ex.session, inbound.id)
@@ -169,7 +234,7 @@ def _repeat(ex: _Exchange, inbound: Message) -> None:
         ex.reference = ex.session.get(Report, inbound.report_id).reference
 
 
-def _enqueue_follow_on(runtime: Runtime, ex: _Exchange) -> None:
+def _enqueue_follow_on(runtime: Runtime, ex: Exchange) -> None:
     """After commit: process the new report, send queued replies (follow-ups after alerts)."""
     if ex.new_report_id is not None:
         runtime.queues.enqueue_report(ex.new_report_id)

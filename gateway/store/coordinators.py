@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Coordinator, Forum
@@ -24,14 +24,28 @@ class CoordinatorIdentity:
         return next(iter(self.coordinator_ids.values()))
 
 
+# Built once: every inbound message asks it (bench/ingest-notes.md).
+_BY_PHONES = (select(Coordinator.phone, Coordinator.id, Coordinator.forum_id, Forum.language)
+              .join(Forum, Forum.id == Coordinator.forum_id)
+              .where(Coordinator.phone.in_(bindparam("phones", expanding=True)),
+                     Coordinator.active.is_(True), Forum.active.is_(True))
+              .order_by(Coordinator.id))
+
+
 def identify_coordinator(session: Session, phone: str) -> CoordinatorIdentity | None:
     """The active coordinator with this E.164 number, in active forums; None for anyone else."""
-    rows = session.execute(
-        select(Coordinator.id, Coordinator.forum_id, Forum.language)
-        .join(Forum, Forum.id == Coordinator.forum_id)
-        .where(Coordinator.phone == phone, Coordinator.active.is_(True), Forum.active.is_(True))
-        .order_by(Coordinator.id)).all()
-    if not rows:
-        return None
-    return CoordinatorIdentity(coordinator_ids={forum_id: row_id for row_id, forum_id, _ in rows},
-                               language=rows[0][2])
+    return identify_coordinators(session, {phone}).get(phone)
+
+
+def identify_coordinators(session: Session, phones: set[str]) -> dict[str, CoordinatorIdentity]:
+    """identify_coordinator for several numbers in one query: only coordinators' numbers are keys.
+
+    Core, not ORM: asked first in every inbound transaction, before anything waits to be flushed.
+    """
+    rows = session.connection().execute(_BY_PHONES, {"phones": sorted(phones)}).all()
+    found: dict[str, CoordinatorIdentity] = {}
+    for phone, row_id, forum_id, language in rows:
+        if phone not in found:
+            found[phone] = CoordinatorIdentity(coordinator_ids={}, language=language)
+        found[phone].coordinator_ids[forum_id] = row_id
+    return found

@@ -41,18 +41,39 @@ def queue_outbound(session: Session, *, provider: str, kind: str, body: str, now
                    coordinator_id: int | None = None, reporter_id: int | None = None,
                    report_id: int | None = None, status: str = "queued",
                    in_reply_to_id: int | None = None, failure_reason: str | None = None) -> Message:
-    row = session.connection().execute(_outbound_insert(session), {
-        "direction": "out", "channel": "sms", "provider": provider, "kind": kind, "body": body,
-        "coordinator_id": coordinator_id, "reporter_id": reporter_id, "report_id": report_id,
-        "status": status, "attempts": 0, "created_at": now, "updated_at": now,
-        "in_reply_to_id": in_reply_to_id, "failure_reason": failure_reason}).one()
+    row = session.connection().execute(_outbound_insert(session), outbound_row(
+        provider=provider, kind=kind, body=body, now=now, coordinator_id=coordinator_id,
+        reporter_id=reporter_id, report_id=report_id, status=status, in_reply_to_id=in_reply_to_id,
+        failure_reason=failure_reason)).one()
     return attach(session, Message, row)
+
+
+def outbound_row(*, provider: str, kind: str, body: str, now: datetime, coordinator_id: int | None = None,
+                 reporter_id: int | None = None, report_id: int | None = None, status: str = "queued",
+                 in_reply_to_id: int | None = None, failure_reason: str | None = None) -> dict:
+    """The parameters of one outbound message row, for queue_outbound or insert_outbound."""
+    return {"direction": "out", "channel": "sms", "provider": provider, "kind": kind, "body": body,
+            "coordinator_id": coordinator_id, "reporter_id": reporter_id, "report_id": report_id,
+            "status": status, "attempts": 0, "created_at": now, "updated_at": now,
+            "in_reply_to_id": in_reply_to_id, "failure_reason": failure_reason}
+
+
+def insert_outbound(session: Session, rows: list[dict]) -> list[int]:
+    """Insert outbound_row()s in one multi-row INSERT; their ids, in the order given."""
+    if not rows:
+        return []
+    return list(session.connection().execute(_outbound_ids_insert(session), rows).scalars())
 
 
 @hot_statement
 def _outbound_insert(insert):
     """One INSERT … RETURNING, built once: cheaper than an ORM flush on the webhook's path."""
     return insert(Message.__table__).returning(*Message.__table__.c)
+
+
+@hot_statement
+def _outbound_ids_insert(insert):
+    return insert(Message.__table__).returning(Message.__table__.c.id, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session
 
 from gateway.store.db import attach, hot_statement
@@ -29,10 +29,24 @@ def get_or_create_reporter(session: Session, *, pseudonym: str, number_encrypted
     An upsert, so a concurrent first message from the same number waits for the other
     transaction and then finds its row.
     """
-    row = session.connection().execute(_upsert(session), {
-        "pseudonym": pseudonym, "number_encrypted": number_encrypted, "language": language,
-        "opted_out": False, "created_at": now, "updated_at": now}).one()
+    row = upsert_reporters(session, [(pseudonym, number_encrypted)], language=language, now=now)[pseudonym]
     return attach(session, Reporter, row)
+
+
+def upsert_reporters(session: Session, numbers: list[tuple[str, str]], *, language: str,
+                     now: datetime) -> dict[str, Row]:
+    """Reporter rows by pseudonym for (pseudonym, number_encrypted) pairs: one multi-row upsert.
+
+    A pseudonym given twice is written once (an upsert may not touch a row twice), and rows
+    are written in pseudonym order, so two transactions writing the same reporters take
+    their row locks in the same order and cannot deadlock. `language`: for new reporters.
+    """
+    unique = dict(sorted(numbers))
+    rows = session.connection().execute(_upsert(session), [
+        {"pseudonym": pseudonym, "number_encrypted": number_encrypted, "language": language,
+         "opted_out": False, "created_at": now, "updated_at": now}
+        for pseudonym, number_encrypted in unique.items()]).all()
+    return {row.pseudonym: row for row in rows}
 
 
 def language_of(engine: Engine, pseudonym: str) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from gateway.store import db as store_db
 from gateway.store import ingest
-from gateway.store.ingest import NewReport, record_report
+from gateway.store.ingest import NewReport, ReportDraft, record_report, record_reports
 from gateway.store.models import Message, Report, Reporter
 from gateway.store.reporters import get_or_create_reporter
 
@@ -61,6 +61,17 @@ def test_a_taken_reference_code_is_drawn_again_inside_the_same_transaction(runti
     monkeypatch.setattr(ingest, "new_reference", lambda: next(draws))
     second = ingest_one(runtime, clock, sid="SM2")
     assert second.reference == "CDEFHJ" and not second.duplicate
+    assert counts(runtime) == (1, 2, 2)
+
+
+def test_a_code_drawn_twice_in_one_batch_is_drawn_again_for_the_second_report_only(runtime, clock, monkeypatch):
+    draws = iter(["CDEFHJ", "CDEFHJ", "KMNPQR"])
+    monkeypatch.setattr(ingest, "new_reference", lambda: next(draws))
+    with runtime.transaction() as session:
+        reporter = get_or_create_reporter(session, pseudonym="p1", number_encrypted="enc", language="fr", now=clock())
+        first, second = record_reports(session, [ReportDraft(reporter.id, "fr", new_report(sid))
+                                                 for sid in ("SM1", "SM2")], clock())
+    assert (first.reference, second.reference) == ("CDEFHJ", "KMNPQR")
     assert counts(runtime) == (1, 2, 2)
 
 
