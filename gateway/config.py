@@ -93,6 +93,9 @@ class Config:
     # A report job processes up to this many waiting reports in one transaction (its own first):
     # RQ's own cost per job is then paid once per batch, not once per report. 1: one at a time.
     report_batch_size: int = 50
+    # Inbound SMS stored per transaction by a process's writer thread (gateway.group_commit):
+    # at most this many of the webhooks waiting at that moment. 1: each in its own, in the request.
+    ingest_batch_size: int = 64
 
     @property
     def spool_path(self) -> Path:
@@ -150,6 +153,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         **_sending_settings(env),
         retention_days=_positive_int(env, "RETENTION_DAYS", 365),
         report_batch_size=_positive_int(env, "REPORT_BATCH_SIZE", 50),
+        ingest_batch_size=_positive_int(env, "INGEST_BATCH_SIZE", 64),
     )
     config = replace(config, **overrides)
     if production:

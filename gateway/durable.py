@@ -21,7 +21,8 @@ from typing import Any, Callable
 from gateway import limits, metrics
 from gateway.domain import DeliveryStatus, InboundSms
 from gateway.errors import MalformedPayload
-from gateway.intake import Receipt, receive_sms
+from gateway.group_commit import store_one
+from gateway.intake import Receipt, SmsIntake, finish
 from gateway.phone import normalise_number
 from gateway.redelivery import UNDELIVERED, resend_undelivered_alert
 from gateway.receipts import receipt_text
@@ -66,7 +67,7 @@ def store_or_spool(runtime: Runtime, kind: str, key: str, payload: dict) -> Stor
 
 
 def receive_sms_durably(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True) -> Receipt:
-    """receive_sms, with a rate-limit flag and the spool when the database is down.
+    """gateway.intake.receive_sms, with a rate-limit flag and the spool when the database is down.
 
     reply_inline=False: the provider's callback cannot carry the receipt (Africa's Talking),
     so it is queued and sent through the provider's API, on replay too.
@@ -106,8 +107,10 @@ def _inbound_fields(inbound: InboundSms) -> dict:
 
 @replayer("sms")
 def _store_sms(runtime: Runtime, payload: dict) -> Receipt:
-    return receive_sms(runtime, InboundSms(**payload["inbound"]), reference=payload["reference"],
-                       hold=payload.get("held", False), reply_inline=payload.get("reply_inline", True))
+    """Live or replayed, with the other webhooks waiting in this process (gateway.group_commit)."""
+    intake = SmsIntake(InboundSms(**payload["inbound"]), reply_inline=payload.get("reply_inline", True),
+                       reference=payload["reference"], hold=payload.get("held", False))
+    return finish(runtime, store_one(runtime, intake))
 
 
 @replayer("ussd_report")

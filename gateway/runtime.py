@@ -37,6 +37,7 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     _senders: dict = field(default_factory=dict)
     _throttle: object = None
+    _ingest_writer: object = field(default=None, init=False)   # per runtime: replace() makes a new one
 
     def now(self) -> datetime:
         return self.clock()
@@ -61,6 +62,15 @@ class Runtime:
         if self._throttle is None:
             self._throttle = Throttle(self.redis, self.config)
         return self._throttle
+
+
+    def ingest_writer(self):
+        """The process's group-commit writer for inbound SMS (gateway.group_commit), built on first use."""
+        from gateway.group_commit import GroupCommit
+
+        if self._ingest_writer is None:
+            self._ingest_writer = GroupCommit(self, self.config.ingest_batch_size)
+        return self._ingest_writer
 
 
 def connect_redis(config: Config) -> Redis:
