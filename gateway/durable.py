@@ -81,8 +81,8 @@ def receive_sms_durably(runtime: Runtime, inbound: InboundSms, *, reply_inline: 
                "reply_inline": reply_inline}
     stored = store_or_spool(runtime, "sms", f"{inbound.provider}:{inbound.provider_message_id}", payload)
     outcome = "spooled" if stored.spooled else "duplicate" if stored.result.duplicate else "stored"
-    metrics.record(runtime.redis, "webhook_messages", provider=inbound.provider, channel="sms",
-                   outcome="held" if held and outcome == "stored" else outcome)
+    metrics.record_soon(runtime.redis, "webhook_messages", provider=inbound.provider, channel="sms",
+                        outcome="held" if held and outcome == "stored" else outcome)
     if stored.spooled:
         reference = stored.payload["reference"]
         return Receipt(reply=receipt_text(reference, runtime.config.default_language),

@@ -15,7 +15,12 @@ the scrape itself always answers.
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
+import time
+from collections import Counter
 from datetime import timezone
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -40,14 +45,70 @@ EVENTS = {   # event name -> (help, label names)
 
 def record(redis: Redis, event: str, **labels: str) -> None:
     """Add one to an event counter; best effort (a metric never fails a request)."""
-    field = event + "|" + ",".join(f"{key}={labels[key]}" for key in EVENTS[event][1])
     try:
-        redis.hincrby(EVENTS_KEY, field, 1)
+        redis.hincrby(EVENTS_KEY, _field(event, labels), 1)
     except RedisError:
         pass
 
 
+def record_soon(redis: Redis, event: str, **labels: str) -> None:
+    """record(), added to Redis within FLUSH_SECONDS: for the webhook's hot path.
+
+    One Redis round trip per inbound SMS was a tenth of the webhook's cost under a flood
+    (bench/ingest-notes.md); counts are now summed in the process and flushed each second
+    (and before this process renders /metrics, and at exit). A process killed outright
+    loses at most a second of counts, which Prometheus sees as fewer events, never as a reset.
+    """
+    _deferred.add(redis, _field(event, labels))
+
+
+def _field(event: str, labels: dict) -> str:
+    return event + "|" + ",".join(f"{key}={labels[key]}" for key in EVENTS[event][1])
+
+
+FLUSH_SECONDS = 1.0
+
+
+class _Deferred:
+    """This process's counts not yet in Redis, by connection (tests run several at once)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[int, tuple[Redis, Counter]] = {}
+        self._pid: int | None = None
+
+    def add(self, redis: Redis, field: str) -> None:
+        with self._lock:
+            if self._pid != os.getpid():          # first use, or a forked child: its own flusher
+                self._pid, self._counts = os.getpid(), {}
+                threading.Thread(target=self._flush_forever, name="metrics-flush", daemon=True).start()
+            self._counts.setdefault(id(redis), (redis, Counter()))[1][field] += 1
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._counts = self._counts, {}
+        for redis, counts in pending.values():
+            try:
+                with redis.pipeline(transaction=False) as pipe:
+                    for field, count in counts.items():
+                        pipe.hincrby(EVENTS_KEY, field, count)
+                    pipe.execute()
+            except RedisError:
+                pass                              # best effort, as record()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            self.flush()
+
+
+_deferred = _Deferred()
+atexit.register(_deferred.flush)
+flush = _deferred.flush
+
+
 def render(runtime) -> bytes:
+    flush()                                       # this process's own counts, exactly
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collector(runtime))
     return generate_latest(registry)

@@ -66,3 +66,17 @@ def test_a_metrics_token_is_required_when_configured(runtime):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_hot_path_counts_reach_redis_within_a_second_without_a_scrape(runtime):
+    import time
+
+    from gateway import metrics
+
+    for _ in range(3):
+        metrics.record_soon(runtime.redis, "webhook_messages", provider="twilio", channel="sms", outcome="stored")
+    field = "webhook_messages|provider=twilio,channel=sms,outcome=stored"
+    deadline = time.monotonic() + 5 * metrics.FLUSH_SECONDS
+    while runtime.redis.hget(metrics.EVENTS_KEY, field) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runtime.redis.hget(metrics.EVENTS_KEY, field) == b"3"
