@@ -89,7 +89,7 @@ def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = T
 
 
 def store_sms(runtime: Runtime, intakes: list[SmsIntake]) -> list[Exchange]:
-    """Store several inbound messages in one transaction, in order: what each needs next.
+    """Store several inbound messages in one transaction, in order, and queue their reports.
 
     Runs of plain reports are written with one multi-row INSERT per table (group commit,
     gateway.group_commit); commands and keywords, rare, one at a time in between, so a
@@ -101,11 +101,13 @@ def store_sms(runtime: Runtime, intakes: list[SmsIntake]) -> list[Exchange]:
             intake.inbound.sender, runtime.config.phone_region), now, intake.reply_inline,
             intake.reference, intake.hold) for intake in intakes]
         _dispatch(session, exchanges)
+    runtime.queues.enqueue_new_reports([ex.new_report_id for ex in exchanges if ex.new_report_id is not None],
+                                       per_job=runtime.config.report_batch_size)
     return exchanges
 
 
 def finish(runtime: Runtime, exchange: Exchange) -> Receipt:
-    """After commit: enqueue what the message started, log it, and say what to reply."""
+    """After store_sms: queue the replies the message started, log it, and say what to reply."""
     _enqueue_follow_on(runtime, exchange)
     log.info("inbound sms", extra={"provider": exchange.inbound.provider, "kind": exchange.kind,
                                    "report_id": exchange.new_report_id, "duplicate": exchange.duplicate})
@@ -235,9 +237,7 @@ def _repeat(ex: Exchange, inbound: Message) -> None:
 
 
 def _enqueue_follow_on(runtime: Runtime, ex: Exchange) -> None:
-    """After commit: process the new report, send queued replies (follow-ups after alerts)."""
-    if ex.new_report_id is not None:
-        runtime.queues.enqueue_report(ex.new_report_id)
+    """Send queued replies (receipts through an API, follow-ups after alerts); store_sms queued the report."""
     for message_id in ex.sends:
         runtime.queues.enqueue_send(message_id)
     for message_id in ex.bulk_sends:

@@ -19,6 +19,7 @@ from rq.job import Job, JobStatus
 from rq.utils import parse_composite_key
 
 PROCESS_REPORT = "workers.jobs.process_report"
+PROCESS_NEW_REPORTS = "workers.jobs.process_new_reports"
 REROUTE_REPORT = "workers.jobs.reroute_report"
 SEND_MESSAGE = "workers.jobs.send_message"
 TRENDS_TICK = "workers.jobs.trends_tick"
@@ -44,6 +45,34 @@ class Queues:
 
     def enqueue_report(self, report_id: int) -> bool:
         return self._enqueue("reports", PROCESS_REPORT, report_id, job_id=report_job_id(report_id))
+
+    def enqueue_new_reports(self, report_ids: list[int], per_job: int) -> bool:
+        """Jobs for reports just committed together: one job per `per_job` of them, one round trip.
+
+        A lone report gets its usual process_report job. Not RQ's unique enqueue (a Lua
+        script per job): ids the database has just handed out have no job yet. The sweeper,
+        which re-enqueues ids that may have one, uses enqueue_report.
+        """
+        if not report_ids:
+            return True
+        queue = self.by_name["reports"]
+        options = dict(result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+        try:
+            with self.connection.pipeline(transaction=False) as pipeline:
+                size = max(per_job, 1)
+                for chunk in (report_ids[start:start + size] for start in range(0, len(report_ids), size)):
+                    if len(chunk) == 1:
+                        queue.enqueue(PROCESS_REPORT, chunk[0], job_id=report_job_id(chunk[0]),
+                                      pipeline=pipeline, **options)
+                    else:
+                        queue.enqueue(PROCESS_NEW_REPORTS, chunk, job_id=f"reports-{chunk[0]}-{chunk[-1]}",
+                                      pipeline=pipeline, **options)
+                pipeline.execute()
+        except RedisError as exc:
+            log.warning("enqueue failed; the sweeper will retry", extra={"reports": len(report_ids),
+                                                                         "error": type(exc).__name__})
+            return False
+        return True
 
     def enqueue_reroute(self, report_id: int, correction_id: int) -> bool:
         """Route a report again after a staff correction (one job per correction)."""

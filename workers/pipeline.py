@@ -22,7 +22,7 @@ from gateway.store.forums import ForumRoute, routing_directory
 from gateway.store.incidents import Corroboration, IncidentLink
 from gateway.store.models import Report
 from gateway.store.outbound import SendTask, claimed_task
-from gateway.store.reports import WaitingReport, lock_waiting_reports, save_processed
+from gateway.store.reports import WaitingReport, lock_listed_reports, lock_waiting_reports, save_processed
 from workers.alerts import place_name, report_alert_text, update_text
 from workers.classification import LOW_CONFIDENCE, Classification, classify
 from workers.places import PlaceResult, recognise_places
@@ -57,9 +57,19 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
     When the own report is no longer waiting (done, or in another worker's batch), the others
     still are: the job does their work instead of leaving it to their own jobs.
     """
+    return _process(runtime, lambda session: lock_waiting_reports(session, report_id, limit=batch_size,
+                                                                  leave_out=leave_out))
+
+
+def process_listed_reports(runtime: Runtime, report_ids: list[int]) -> Batch:
+    """Process these reports, those still waiting: the reports one webhook transaction stored."""
+    return _process(runtime, lambda session: lock_listed_reports(session, report_ids))
+
+
+def _process(runtime: Runtime, lock) -> Batch:
     now = runtime.now()
     with runtime.transaction() as session:
-        waiting = lock_waiting_reports(session, report_id, limit=batch_size, leave_out=leave_out)
+        waiting = lock(session)
         if not waiting:
             return Batch()
         directory = routing_directory(session)

@@ -54,14 +54,27 @@ def lock_waiting_reports(session: Session, report_id: int, limit: int = 1,
     never wait on each other. SQLite has one writer at a time. The reports come detached from the session:
     the caller writes what it changes with save_processed, in one statement for all.
     """
-    query = (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
-             .outerjoin(Reporter, Reporter.id == Report.reporter_id).where(Report.status == UNPROCESSED))
+    query = _waiting()
     if limit <= 1:
         query = query.where(Report.id == report_id)
     else:
         query = query.order_by((Report.id == report_id).desc(), Report.id).limit(limit)
         if leave_out - {report_id}:
             query = query.where(Report.id.not_in(leave_out - {report_id}))
+    return _locked(session, query)
+
+
+def lock_listed_reports(session: Session, report_ids: list[int]) -> list[WaitingReport]:
+    """lock_waiting_reports for exactly these reports, those still waiting and not held by another worker."""
+    return _locked(session, _waiting().where(Report.id.in_(report_ids)))
+
+
+def _waiting():
+    return (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
+            .outerjoin(Reporter, Reporter.id == Report.reporter_id).where(Report.status == UNPROCESSED))
+
+
+def _locked(session: Session, query) -> list[WaitingReport]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Report.__table__, skip_locked=True)
     rows = session.execute(query).all()

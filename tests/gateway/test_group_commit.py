@@ -11,6 +11,7 @@ import re
 import threading
 
 import pytest
+from rq.job import Job
 from sqlalchemy import event, func, select
 
 from gateway import group_commit
@@ -63,6 +64,10 @@ def test_one_batch_gives_each_message_the_outcome_it_would_get_alone(runtime, fo
     assert a_second.reference not in (a.reference, None) and a_second.reply != a.reply
     assert queued.sends and queued.reply and queued.reference in queued.reply
 
+    batched = [ex.new_report_id for ex in (a, silenced, a_second, queued)]     # one job for the batch's reports
+    assert runtime.queues.by_name["reports"].job_ids == [f"report-{first_time.new_report_id}",
+                                                         f"reports-{batched[0]}-{batched[-1]}"]
+    assert Job.fetch(f"reports-{batched[0]}-{batched[-1]}", connection=runtime.redis).args == (batched,)
     assert count(runtime, Report) == 6          # Dave's first, Alice x2, Bob, Caro x2
     assert count(runtime, Reporter) == 4
     assert count(runtime, Message, Message.direction == "in") == 8

@@ -231,3 +231,43 @@ def test_a_long_hand_off_renews_its_claims_and_skips_one_taken_over(client, runt
         rows = session.execute(select(Message.id, Message.status, Message.updated_at)
                                .where(Message.id.in_([first, *others])).order_by(Message.id)).all()
     assert [(row.id, row.status) for row in rows] == [(first, "sending")] + [(i, "sent") for i in others]
+
+
+def store_together(runtime, count: int, first_sender: int = 0) -> list[int]:
+    """Reports stored in one webhook transaction, as group commit does under load; their ids."""
+    from gateway.domain import InboundSms
+    from gateway.intake import SmsIntake, store_sms
+    from tests.helpers import new_sid
+
+    exchanges = store_sms(runtime, [SmsIntake(InboundSms("twilio", new_sid(), f"+2236510{first_sender + n:04d}",
+                                                         "+15005550006", MINING)) for n in range(count)])
+    return [exchange.new_report_id for exchange in exchanges]
+
+
+def test_reports_stored_together_get_one_job_per_batch_size_and_it_processes_exactly_them(client, runtime, forums):
+    send_sms(client, MINING, sender="+22365000001")              # waiting before, with its own job
+    [earlier] = report_ids(runtime)
+    together = store_together(runtime, 5)
+    assert queued_report_jobs(runtime) == [report_job_id(earlier), f"reports-{together[0]}-{together[-1]}"]
+    job = Job.fetch(f"reports-{together[0]}-{together[-1]}", connection=runtime.redis)
+    assert job.perform() == 4             # one incident: an alert, then updates at 2, 3 and 5 reports
+    assert statuses(runtime) == ["received"] + ["routed"] * 5
+    assert job.perform() == 0                                    # run again: nothing left to do
+
+
+@pytest.mark.parametrize("config_overrides", [{"report_batch_size": 2}])
+def test_a_webhook_batch_larger_than_the_report_batch_size_is_split(runtime, forums, config_overrides):
+    together = store_together(runtime, 5)
+    assert queued_report_jobs(runtime) == [f"reports-{together[0]}-{together[1]}",
+                                           f"reports-{together[2]}-{together[3]}", report_job_id(together[4])]
+
+
+def test_a_bad_report_in_a_webhook_batch_fails_alone(runtime, forums, run_jobs, monkeypatch):
+    monkeypatch.setattr(jobs, "_FAILED_ALONE", set())
+    together = store_together(runtime, 3)
+    with runtime.transaction() as session:       # stored details a processing run cannot read
+        session.execute(update(Report).where(Report.id == together[1]).values(details=["not", "a", "mapping"]))
+    run_jobs()
+    assert statuses(runtime) == ["routed", "received", "routed"]
+    failed = Queue("reports", connection=runtime.redis).failed_job_registry.get_job_ids()
+    assert failed == [f"reports-{together[0]}-{together[-1]}"]
