@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from redis import Redis
 
 from gateway.config import load_config
 from gateway.errors import ConfigError
 from gateway.failover import Breaker
 from gateway.providers import failover_chain, sending_provider
+from gateway.runtime import redis_from_url
 
 
 def config(tmp_path, **env):
@@ -137,7 +137,7 @@ def test_when_every_provider_rests_the_message_waits_for_the_first_to_come_back(
 
 
 def test_redis_down_means_every_provider_is_available(runtime):
-    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    down = redis_from_url("redis://127.0.0.1:1/0")      # as the runtime connects: short timeouts, one retry
     breaker = Breaker(down, runtime.config)
     assert breaker.failed("orange", 0) is False
     assert breaker.choose(CHAIN, 0).provider == "orange"
@@ -145,7 +145,7 @@ def test_redis_down_means_every_provider_is_available(runtime):
 
 
 def test_one_provider_or_a_zero_threshold_never_asks_redis(runtime):
-    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    down = redis_from_url("redis://127.0.0.1:1/0")      # as the runtime connects: short timeouts, one retry
     assert Breaker(down, runtime.config).choose(("twilio",), 0).provider == "twilio"
     off = Breaker(down, runtime.config.with_overrides(failover_after_failures=(0, 1)))
     assert off.choose(CHAIN, 0).provider == "orange" and off.failed("orange", 0) is False
