@@ -7,7 +7,9 @@ The database's public schema is dropped and rebuilt and the Redis database flush
 test suite does: give it databases of its own. Needs wrk (`apt-get install -y wrk`) and the
 `bench` extra (`pip install -e '.[bench]'`). In one run, with the same gunicorn settings:
   1. the bare endpoint (form in, TwiML out) under wrk at 32 connections;
-  2. the gateway (PostgreSQL + Redis) under the same load, with signed requests;
+  2. the gateway (PostgreSQL + Redis) under the same load, with signed requests, next to two
+     baselines: the naive durable webhook (bench/ingestkit/naive_app.py) and the gateway with
+     group commit off (INGEST_BATCH_SIZE=1: one transaction per webhook, as before);
   3. RQ workers drain the queues; every accepted message must be stored once and processed;
   4. end to end at a steady 100 msg/s with 2 `gateway worker` processes: webhook accepted →
      alert at a fake Twilio API;
@@ -117,9 +119,11 @@ def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampl
     machine's load (it is shared) weighs on all alike. Returns ({endpoint: summary}, refs, server)."""
     settings = ServerSettings(args.worker_class, args.workers, args.threads)
     urls = {"bare": f"http://127.0.0.1:{free_port()}", "naive": f"http://127.0.0.1:{free_port()}",
-            "gateway": env["PUBLIC_BASE_URL"]}
-    apps = {"bare": BARE_APP, "naive": NAIVE_APP, "gateway": GATEWAY_APP}
-    servers = {name: start_gunicorn(apps[name], _port(url), settings, env, work / f"{name}.log")
+            "solo": f"http://127.0.0.1:{free_port()}", "gateway": env["PUBLIC_BASE_URL"]}
+    apps = {"bare": BARE_APP, "naive": NAIVE_APP, "solo": GATEWAY_APP, "gateway": GATEWAY_APP}
+    # "solo": the gateway without group commit, signing URL its own; same database and Redis.
+    envs = {name: env for name in urls} | {"solo": env | {"INGEST_BATCH_SIZE": "1", "PUBLIC_BASE_URL": urls["solo"]}}
+    servers = {name: start_gunicorn(apps[name], _port(url), settings, envs[name], work / f"{name}.log")
                for name, url in urls.items()}
     sampler.watch("web", servers["gateway"].pid, children=True)
     slice_seconds = max(2, args.seconds // args.rounds)
@@ -137,24 +141,26 @@ def throughput_phase(args, env: dict, work: Path, loads: dict, sampler: RssSampl
     results: dict[str, list] = {name: [] for name in urls}
     for name in urls:                                   # warm-up, not counted
         results[name + "-warm"] = [wrk(name, 2, "warm")]
-    cpu = {name: 0.0 for name in urls} | {"postgres": 0.0}
+    cpu = {name: 0.0 for name in urls}
+    cpu_postgres = {name: 0.0 for name in urls}
     loads["throughput before"] = os.getloadavg()[0]
     for n in range(args.rounds):
         for name in urls:
-            database = (lambda: database_backends(env)) if name == "gateway" else list
+            database = (lambda: database_backends(env)) if apps[name] == GATEWAY_APP else list
             before = cpu_seconds(children(servers[name].pid)), cpu_seconds(database())
             results[name].append(wrk(name, slice_seconds, f"s{n}"))
             cpu[name] += cpu_used(before[0], cpu_seconds(children(servers[name].pid)))
-            cpu["postgres"] += cpu_used(before[1], cpu_seconds(database()))
+            cpu_postgres[name] += cpu_used(before[1], cpu_seconds(database()))
     loads["throughput after"] = os.getloadavg()[0]
-    stop(servers["bare"])
-    stop(servers["naive"])
+    for name in ("bare", "naive", "solo"):
+        stop(servers[name])
     refs = [ref for w in results["gateway-warm"] + results["gateway"] for ref in w["refs"]]
     summaries = {name: summarise(results[name]) for name in urls}
     for name, summary in summaries.items():
         summary["cpu_ms_per_request"] = {"web": cpu[name] * 1000 / max(summary["requests"], 1)}
-    summaries["gateway"]["cpu_ms_per_request"]["postgres"] = cpu["postgres"] * 1000 / max(
-        summaries["gateway"]["requests"], 1)
+    for name in ("solo", "gateway"):
+        summaries[name]["cpu_ms_per_request"]["postgres"] = cpu_postgres[name] * 1000 / max(
+            summaries[name]["requests"], 1)
     return summaries, refs, servers["gateway"]
 
 
@@ -170,7 +176,7 @@ def database_backends(env: dict) -> list[int]:
 
 # Requests signed in advance per second of load; more than either endpoint serves here.
 # A gateway slice that outruns its corpus would resend MessageSids: reported as "wrapped".
-RATE_CEILING = {"bare": 4000, "naive": 2500, "gateway": 2500}
+RATE_CEILING = {"bare": 4000, "naive": 2500, "solo": 2500, "gateway": 2500}
 
 
 def _port(url: str) -> int:
@@ -270,7 +276,7 @@ def main() -> None:
         reset_stores(env)
         sampler.start()
         endpoints, refs, server = throughput_phase(args, env, work, loads, sampler)
-        bare, naive, gateway = endpoints["bare"], endpoints["naive"], endpoints["gateway"]
+        bare, naive, solo, gateway = (endpoints[name] for name in ("bare", "naive", "solo", "gateway"))
         engine = make_engine(env["DATABASE_URL"])
         sessions = make_session_factory(engine)
         try:
@@ -288,14 +294,14 @@ def main() -> None:
         "settings": {"server": ServerSettings(args.worker_class, args.workers, args.threads).label(),
                      "connections": args.connections, "wrk_threads": args.wrk_threads, "seconds": args.seconds,
                      "rounds": args.rounds},
-        "bare": bare, "naive": naive, "gateway": gateway, "ratio": gateway["rps"] / bare["rps"],
-        "naive_ratio": naive["rps"] / bare["rps"],
+        "bare": bare, "naive": naive, "solo": solo, "gateway": gateway, "ratio": gateway["rps"] / bare["rps"],
+        "naive_ratio": naive["rps"] / bare["rps"], "solo_ratio": solo["rps"] / bare["rps"],
         "accounting": accounting.as_dict(), "drain": drained,
         "zero_loss": accounting.zero_loss and (drained or {}).get("left", 0) == 0 and gateway["errors"] == 0,
         "e2e": e2e, "memory": memory_summary(peaks), "workdir": str(work)}
     history = record_history(args.record_step, results)
     if args.quick:
-        print(json.dumps({k: results[k] for k in ("bare", "naive", "gateway", "ratio", "naive_ratio", "zero_loss",
+        print(json.dumps({k: results[k] for k in ("bare", "naive", "solo", "gateway", "ratio", "naive_ratio", "zero_loss",
                                                   "accounting", "load")},
                          indent=1))
         return

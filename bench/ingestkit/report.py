@@ -51,9 +51,9 @@ def markdown(r: dict, history: list[dict]) -> str:
         f"{r['date']} · {m['cpu']} · {m['cores']} cores · {m['memory_gb']} GB · {m['uname']} · Python {m['python']}",
         f"Load average (1 min) before/after each phase: {r['load']}. PostgreSQL, Redis, the load generator "
         "and the servers share the machine.", "",
-        f"Server: {s['server']}, for both endpoints, both up at once. Load: wrk, {s['connections']} "
+        f"Server: {s['server']}, the same for every endpoint, all up at once. Load: wrk, {s['connections']} "
         f"connections, {s['wrk_threads']} threads, {s['seconds']} s per endpoint after a 2 s warm-up, in "
-        f"{s['rounds']} alternating slices (bare, gateway, bare, …) so that the shared machine's changing load "
+        f"{s['rounds']} alternating slices (bare, naive, solo, gateway, bare, …) so that the shared machine's changing load "
         "weighs on both alike; every request a correctly signed Twilio webhook with a unique MessageSid. "
         "p50 is the requests-weighted mean of the slices' p50; p90, p99 and max are the worst slice's.", "",
         "## Targets", "", "| target | wanted | measured | |", "|---|---|---|---|",
@@ -74,6 +74,12 @@ def markdown(r: dict, history: list[dict]) -> str:
         lines += [f"Ratio naive / bare: {r['naive_ratio']:.2f}. The naive endpoint is the second baseline "
                   "(bench/ingestkit/naive_app.py): signature, one ORM insert, one RQ enqueue; CPU "
                   f"{r['naive']['cpu_ms_per_request']['web']:.2f} ms per request in gunicorn.", ""]
+    if "solo" in r:
+        solo = r["solo"]["cpu_ms_per_request"]
+        lines += [f"Ratio solo / bare: {r['solo_ratio']:.2f}. \"solo\" is this gateway with group commit off "
+                  "(`INGEST_BATCH_SIZE=1`: one transaction per webhook, in its request thread), served beside it "
+                  f"in the same run: {r['solo']['rps']:.0f} vs {r['gateway']['rps']:.0f} webhooks/s, CPU "
+                  f"{solo['web']:.2f} + {solo['postgres']:.2f} ms per request (gunicorn + PostgreSQL).", ""]
     lines += [f"CPU per request, which the machine's load does not change much: bare endpoint "
               f"{bare_cpu['web']:.2f} ms in gunicorn; gateway {gw_cpu['web']:.2f} ms in gunicorn + "
               f"{gw_cpu['postgres']:.2f} ms in its PostgreSQL server processes (Redis not counted: shared "
@@ -138,7 +144,7 @@ def chart(r: dict, history: list[dict], path: Path) -> None:
     panels = 4 if history else 3
     fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4))
     names = _endpoints(r)
-    axes[0].bar(names, [r[n]["rps"] for n in names], color=["#999999", "#ff7f0e", "#1f77b4"][-len(names):])
+    axes[0].bar(names, [r[n]["rps"] for n in names], color=["#999999", "#ff7f0e", "#9467bd", "#1f77b4"][-len(names):])
     axes[0].set_title(f"Throughput, 32 conn. (ratio {r['ratio']:.2f})")
     axes[0].set_ylabel("requests/s")
     _grouped(axes[1], names, {"p50": [r[n]["p50_ms"] for n in names], "p99": [r[n]["p99_ms"] for n in names]})
@@ -165,8 +171,8 @@ def chart(r: dict, history: list[dict], path: Path) -> None:
 
 
 def _endpoints(r: dict) -> list[str]:
-    """bare, naive (runs before its introduction have none), gateway."""
-    return [name for name in ("bare", "naive", "gateway") if name in r]
+    """bare, naive, solo (runs before their introduction have none), gateway."""
+    return [name for name in ("bare", "naive", "solo", "gateway") if name in r]
 
 
 def _grouped(ax, names: list[str], series: dict[str, list[float]]) -> None:
