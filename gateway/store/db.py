@@ -35,11 +35,11 @@ def make_engine(url: str, connect_timeout: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # pool_size above gunicorn's threads per process (gateway/gunicorn_conf.py): with fewer,
+    # pool_size: gunicorn's threads per process (gateway/gunicorn_conf.py) and the ingest writer; with fewer,
     # every burst opened and closed "overflow" connections, a new server process each time.
     # connect_timeout: libpq waits forever by default, and a webhook must answer (or spool)
     # before the provider gives up on it (Twilio: 15 s).
-    engine = create_engine(url, pool_size=10, max_overflow=10, connect_args={"connect_timeout": connect_timeout})
+    engine = create_engine(url, pool_size=17, max_overflow=8, connect_args={"connect_timeout": connect_timeout})
     _ping_when_idle(engine)
     return engine
 
