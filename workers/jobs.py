@@ -50,17 +50,20 @@ def process_new_reports(report_ids: list[int]) -> int:
     """The reports one webhook transaction stored (gateway.group_commit), as one job.
 
     One RQ job per batch instead of one per report: RQ's cost per job was a tenth of the
-    webhook's under a flood. If the batch fails, each report is processed alone, and the job
-    fails (RQ shows it) only if one of them fails alone; that one stays 'received' and the
-    sweeper gives it a job of its own.
+    webhook's under a flood. Like process_report it fills its batch with other reports that
+    wait, and drops their jobs. If the batch fails, its own reports are processed one by one,
+    and the job fails (RQ shows it) only if one of them fails alone; that one stays 'received'
+    and the sweeper gives it a job of its own.
     """
     runtime = current()
     try:
-        batch = pipeline.process_listed_reports(runtime, report_ids)
+        batch = pipeline.process_new_reports(runtime, report_ids, runtime.config.report_batch_size,
+                                             leave_out=frozenset(_FAILED_ALONE))
     except Exception:
         log.warning("report batch failed; processing its reports one by one", exc_info=True,
                     extra={"reports": len(report_ids)})
         return _process_one_by_one(runtime, report_ids)
+    runtime.queues.drop_report_jobs([done for done in batch.report_ids if done not in report_ids])
     sending.send_claimed(runtime, batch.tasks)
     return len(batch.tasks)
 

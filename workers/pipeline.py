@@ -22,7 +22,7 @@ from gateway.store.forums import ForumRoute, routing_directory
 from gateway.store.incidents import Corroboration, IncidentLink
 from gateway.store.models import Report
 from gateway.store.outbound import SendTask, claimed_task
-from gateway.store.reports import WaitingReport, lock_listed_reports, lock_waiting_reports, save_processed
+from gateway.store.reports import WaitingReport, lock_waiting_first, lock_waiting_reports, save_processed
 from workers.alerts import place_name, report_alert_text, update_text
 from workers.classification import LOW_CONFIDENCE, Classification, classify
 from workers.places import PlaceResult, recognise_places
@@ -61,9 +61,12 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
                                                                   leave_out=leave_out))
 
 
-def process_listed_reports(runtime: Runtime, report_ids: list[int]) -> Batch:
-    """Process these reports, those still waiting: the reports one webhook transaction stored."""
-    return _process(runtime, lambda session: lock_listed_reports(session, report_ids))
+def process_new_reports(runtime: Runtime, report_ids: list[int], batch_size: int,
+                        leave_out: frozenset[int] = frozenset()) -> Batch:
+    """process_reports for the reports one webhook transaction stored: these first, then the
+    oldest others waiting, up to batch_size in all, so a backlog drains in full batches."""
+    return _process(runtime, lambda session: lock_waiting_first(session, report_ids, limit=batch_size,
+                                                                leave_out=leave_out))
 
 
 def _process(runtime: Runtime, lock) -> Batch:

@@ -54,19 +54,21 @@ def lock_waiting_reports(session: Session, report_id: int, limit: int = 1,
     never wait on each other. SQLite has one writer at a time. The reports come detached from the session:
     the caller writes what it changes with save_processed, in one statement for all.
     """
+    return lock_waiting_first(session, [report_id], limit, leave_out)
+
+
+def lock_waiting_first(session: Session, first: list[int], limit: int,
+                       leave_out: frozenset[int] = frozenset()) -> list[WaitingReport]:
+    """lock_waiting_reports for a job that owns several reports: those of `first` still waiting,
+    then the oldest others, up to `limit` in all (or all of `first`, if more)."""
     query = _waiting()
-    if limit <= 1:
-        query = query.where(Report.id == report_id)
+    if limit <= len(first):
+        query = query.where(Report.id.in_(first))
     else:
-        query = query.order_by((Report.id == report_id).desc(), Report.id).limit(limit)
-        if leave_out - {report_id}:
-            query = query.where(Report.id.not_in(leave_out - {report_id}))
+        query = query.order_by(Report.id.in_(first).desc(), Report.id).limit(limit)
+        if leave_out - set(first):
+            query = query.where(Report.id.not_in(leave_out - set(first)))
     return _locked(session, query)
-
-
-def lock_listed_reports(session: Session, report_ids: list[int]) -> list[WaitingReport]:
-    """lock_waiting_reports for exactly these reports, those still waiting and not held by another worker."""
-    return _locked(session, _waiting().where(Report.id.in_(report_ids)))
 
 
 def _waiting():

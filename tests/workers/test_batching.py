@@ -244,22 +244,26 @@ def store_together(runtime, count: int, first_sender: int = 0) -> list[int]:
     return [exchange.new_report_id for exchange in exchanges]
 
 
-def test_reports_stored_together_get_one_job_per_batch_size_and_it_processes_exactly_them(client, runtime, forums):
+def test_reports_stored_together_get_one_job_which_also_takes_the_others_waiting(client, runtime, forums):
     send_sms(client, MINING, sender="+22365000001")              # waiting before, with its own job
     [earlier] = report_ids(runtime)
     together = store_together(runtime, 5)
-    assert queued_report_jobs(runtime) == [report_job_id(earlier), f"reports-{together[0]}-{together[-1]}"]
-    job = Job.fetch(f"reports-{together[0]}-{together[-1]}", connection=runtime.redis)
-    assert job.perform() == 4             # one incident: an alert, then updates at 2, 3 and 5 reports
-    assert statuses(runtime) == ["received"] + ["routed"] * 5
+    batch_job = f"reports-{together[0]}-{together[-1]}"
+    assert queued_report_jobs(runtime) == [report_job_id(earlier), batch_job]
+    job = Job.fetch(batch_job, connection=runtime.redis)
+    assert job.perform() == 4          # one incident of six reports: an alert, then updates at 2, 3 and 5
+    assert statuses(runtime) == ["routed"] * 6
+    assert queued_report_jobs(runtime) == [batch_job]            # the earlier report's job was dropped
     assert job.perform() == 0                                    # run again: nothing left to do
 
 
 @pytest.mark.parametrize("config_overrides", [{"report_batch_size": 2}])
-def test_a_webhook_batch_larger_than_the_report_batch_size_is_split(runtime, forums, config_overrides):
+def test_a_webhook_batch_larger_than_the_report_batch_size_is_split(client, runtime, forums, config_overrides):
     together = store_together(runtime, 5)
     assert queued_report_jobs(runtime) == [f"reports-{together[0]}-{together[1]}",
                                            f"reports-{together[2]}-{together[3]}", report_job_id(together[4])]
+    Job.fetch(f"reports-{together[2]}-{together[3]}", connection=runtime.redis).perform()
+    assert statuses(runtime) == ["received", "received", "routed", "routed", "received"]   # its own, no more
 
 
 def test_a_bad_report_in_a_webhook_batch_fails_alone(runtime, forums, run_jobs, monkeypatch):
