@@ -84,7 +84,7 @@ class GroupCommit:
             try:
                 self._commit(batch)
             except BaseException as exc:       # never leave a request waiting on a dead batch
-                log.exception("ingest writer failed")
+                log.error("ingest writer failed", extra={"error": type(exc).__name__})   # no values: privacy
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

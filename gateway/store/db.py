@@ -30,16 +30,19 @@ def sqlalchemy_url(url: str) -> str:
 
 def make_engine(url: str, connect_timeout: int = 5) -> Engine:
     url = sqlalchemy_url(url)
+    # hide_parameters: a database error's message would otherwise quote the statement's values
+    # (report text, encrypted numbers), and such messages reach logs with their tracebacks.
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pool_size: gunicorn's threads per process (gateway/gunicorn_conf.py) and the ingest writer; with fewer,
     # every burst opened and closed "overflow" connections, a new server process each time.
     # connect_timeout: libpq waits forever by default, and a webhook must answer (or spool)
     # before the provider gives up on it (Twilio: 15 s).
-    engine = create_engine(url, pool_size=17, max_overflow=8, connect_args={"connect_timeout": connect_timeout})
+    engine = create_engine(url, pool_size=17, max_overflow=8, connect_args={"connect_timeout": connect_timeout},
+                           hide_parameters=True)
     _ping_when_idle(engine)
     return engine
 
