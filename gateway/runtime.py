@@ -63,7 +63,6 @@ class Runtime:
             self._throttle = Throttle(self.redis, self.config)
         return self._throttle
 
-
     def ingest_writer(self):
         """The process's group-commit writer for inbound SMS (gateway.group_commit), built on first use."""
         from gateway.group_commit import GroupCommit

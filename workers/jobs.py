@@ -18,7 +18,7 @@ _FAILED_ALONE: set[int] = set()
 def process_report(report_id: int) -> int:
     """Process the report and others waiting with it, then hand their alerts to the provider.
 
-    Up to REPORT_BATCH_SIZE waiting reports in one transaction (pipeline.process_reports);
+    Up to REPORT_BATCH_SIZE waiting reports in one transaction (pipeline.process_batch);
     the queued jobs of the others are then redundant and dropped. If the batch fails (one bad
     report), it is rolled back and this job processes its own report alone: the others stay
     waiting for their own jobs, and RQ sees a failure only if this job's report fails.
@@ -27,59 +27,49 @@ def process_report(report_id: int) -> int:
     is open during the sends; if this process dies in between, the sweeper puts them back
     in the queue. One job per report instead of one more per alert: half the queue work.
     """
-    runtime = current()
-    batch_size = runtime.config.report_batch_size
-    try:
-        batch = pipeline.process_reports(runtime, report_id, batch_size, leave_out=frozenset(_FAILED_ALONE))
-    except Exception:
-        if batch_size <= 1:
-            raise
-        log.warning("report batch failed; processing this job's report alone", exc_info=True,
-                    extra={"report_id": report_id})
-        try:
-            batch = pipeline.process_reports(runtime, report_id, 1)
-        except Exception:
-            _FAILED_ALONE.add(report_id)
-            raise
-    runtime.queues.drop_report_jobs([done for done in batch.report_ids if done != report_id])
-    sending.send_claimed(runtime, batch.tasks)
-    return len(batch.tasks)
+    return _process_own([report_id])
 
 
 def process_new_reports(report_ids: list[int]) -> int:
     """The reports one webhook transaction stored (gateway.group_commit), as one job.
 
     One RQ job per batch instead of one per report: RQ's cost per job was a tenth of the
-    webhook's under a flood. Like process_report it fills its batch with other reports that
-    wait, and drops their jobs. If the batch fails, its own reports are processed one by one,
-    and the job fails (RQ shows it) only if one of them fails alone; that one stays 'received'
-    and the sweeper gives it a job of its own.
+    webhook's under a flood. Otherwise as process_report, with several reports of its own:
+    if the batch fails, they are processed one by one, and the job fails only if one of
+    them fails alone; that one stays 'received' and the sweeper gives it a job of its own.
     """
+    return _process_own(report_ids)
+
+
+def _process_own(own: list[int]) -> int:
     runtime = current()
+    batch_size = runtime.config.report_batch_size
     try:
-        batch = pipeline.process_new_reports(runtime, report_ids, runtime.config.report_batch_size,
-                                             leave_out=frozenset(_FAILED_ALONE))
-    except Exception:
-        log.warning("report batch failed; processing its reports one by one", exc_info=True,
-                    extra={"reports": len(report_ids)})
-        return _process_one_by_one(runtime, report_ids)
-    runtime.queues.drop_report_jobs([done for done in batch.report_ids if done not in report_ids])
+        batch = pipeline.process_batch(runtime, own, batch_size, leave_out=frozenset(_FAILED_ALONE))
+    except Exception as exc:
+        if len(own) == 1 and batch_size <= 1:     # it was alone already
+            raise
+        # The error's type only: a database error's text can quote a report (logs hold no personal data).
+        log.warning("report batch failed; processing the job's own reports alone",
+                    extra={"reports": len(own), "error": type(exc).__name__})
+        return _process_one_by_one(runtime, own)
+    runtime.queues.drop_report_jobs([done for done in batch.report_ids if done not in own])
     sending.send_claimed(runtime, batch.tasks)
     return len(batch.tasks)
 
 
 def _process_one_by_one(runtime, report_ids: list[int]) -> int:
-    tasks, failed = [], []
+    """Each report alone; raises the first failure once the others are processed and sent."""
+    tasks, failures = [], []
     for report_id in report_ids:
         try:
             tasks += pipeline.process_reports(runtime, report_id, 1).tasks
-        except Exception:
-            log.exception("report failed alone", extra={"report_id": report_id})
+        except Exception as exc:
             _FAILED_ALONE.add(report_id)
-            failed.append(report_id)
+            failures.append(exc)
     sending.send_claimed(runtime, tasks)
-    if failed:
-        raise RuntimeError(f"{len(failed)} of {len(report_ids)} reports failed alone: {failed}")
+    if failures:
+        raise failures[0]
     return len(tasks)
 
 

@@ -22,7 +22,7 @@ from gateway.store.forums import ForumRoute, routing_directory
 from gateway.store.incidents import Corroboration, IncidentLink
 from gateway.store.models import Report
 from gateway.store.outbound import SendTask, claimed_task
-from gateway.store.reports import WaitingReport, lock_waiting_first, lock_waiting_reports, save_processed
+from gateway.store.reports import WaitingReport, lock_waiting_first, save_processed
 from workers.alerts import place_name, report_alert_text, update_text
 from workers.classification import LOW_CONFIDENCE, Classification, classify
 from workers.places import PlaceResult, recognise_places
@@ -57,22 +57,16 @@ def process_reports(runtime: Runtime, report_id: int, batch_size: int = 1,
     When the own report is no longer waiting (done, or in another worker's batch), the others
     still are: the job does their work instead of leaving it to their own jobs.
     """
-    return _process(runtime, lambda session: lock_waiting_reports(session, report_id, limit=batch_size,
-                                                                  leave_out=leave_out))
+    return process_batch(runtime, [report_id], batch_size, leave_out)
 
 
-def process_new_reports(runtime: Runtime, report_ids: list[int], batch_size: int,
-                        leave_out: frozenset[int] = frozenset()) -> Batch:
-    """process_reports for the reports one webhook transaction stored: these first, then the
-    oldest others waiting, up to batch_size in all, so a backlog drains in full batches."""
-    return _process(runtime, lambda session: lock_waiting_first(session, report_ids, limit=batch_size,
-                                                                leave_out=leave_out))
-
-
-def _process(runtime: Runtime, lock) -> Batch:
+def process_batch(runtime: Runtime, own: list[int], batch_size: int,
+                  leave_out: frozenset[int] = frozenset()) -> Batch:
+    """process_reports for a job that owns several reports (those one webhook transaction
+    stored): these first, then the oldest others waiting, up to batch_size in all."""
     now = runtime.now()
     with runtime.transaction() as session:
-        waiting = lock(session)
+        waiting = lock_waiting_first(session, own, limit=batch_size, leave_out=leave_out)
         if not waiting:
             return Batch()
         directory = routing_directory(session)

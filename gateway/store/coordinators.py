@@ -32,13 +32,10 @@ _BY_PHONES = (select(Coordinator.phone, Coordinator.id, Coordinator.forum_id, Fo
               .order_by(Coordinator.id))
 
 
-def identify_coordinator(session: Session, phone: str) -> CoordinatorIdentity | None:
-    """The active coordinator with this E.164 number, in active forums; None for anyone else."""
-    return identify_coordinators(session, {phone}).get(phone)
-
-
 def identify_coordinators(session: Session, phones: set[str]) -> dict[str, CoordinatorIdentity]:
-    """identify_coordinator for several numbers in one query: only coordinators' numbers are keys.
+    """The active coordinators, in active forums, among these E.164 numbers, in one query.
+
+    Only coordinators' numbers are keys; anyone else is absent.
 
     Core, not ORM: asked first in every inbound transaction, before anything waits to be flushed.
     """

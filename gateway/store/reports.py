@@ -44,23 +44,17 @@ def unprocessed_report_ids(session: Session, older_than: datetime, limit: int = 
         .order_by(Report.id).limit(limit)))
 
 
-def lock_waiting_reports(session: Session, report_id: int, limit: int = 1,
-                         leave_out: frozenset[int] = frozenset()) -> list[WaitingReport]:
-    """Reports still waiting for processing, locked against concurrent workers, in id order.
-
-    The job's own report is taken first if it still waits, then the oldest others (none of
-    `leave_out`), up to `limit` in all; with limit 1, only the job's own. PostgreSQL: rows
-    another worker holds are skipped (SKIP LOCKED), so two batches never share a report and
-    never wait on each other. SQLite has one writer at a time. The reports come detached from the session:
-    the caller writes what it changes with save_processed, in one statement for all.
-    """
-    return lock_waiting_first(session, [report_id], limit, leave_out)
-
-
 def lock_waiting_first(session: Session, first: list[int], limit: int,
                        leave_out: frozenset[int] = frozenset()) -> list[WaitingReport]:
-    """lock_waiting_reports for a job that owns several reports: those of `first` still waiting,
-    then the oldest others, up to `limit` in all (or all of `first`, if more)."""
+    """Reports still waiting for processing, locked against concurrent workers, in id order.
+
+    The job's own reports (`first`) are taken first if they still wait, then the oldest others
+    (none of `leave_out`), up to `limit` in all (or all of `first`, if more); with a limit of
+    len(first), only the job's own. PostgreSQL: rows another worker holds are skipped (SKIP
+    LOCKED), so two batches never share a report and never wait on each other. SQLite has one
+    writer at a time. The reports come detached from the session: the caller writes what it
+    changes with save_processed, in one statement for all.
+    """
     query = _waiting()
     if limit <= len(first):
         query = query.where(Report.id.in_(first))
