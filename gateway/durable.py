@@ -18,7 +18,7 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from gateway import limits, metrics
+from gateway import metrics
 from gateway.domain import DeliveryStatus, InboundSms
 from gateway.errors import MalformedPayload
 from gateway.group_commit import store_one
@@ -72,17 +72,17 @@ def receive_sms_durably(runtime: Runtime, inbound: InboundSms, *, reply_inline: 
     reply_inline=False: the provider's callback cannot carry the receipt (Africa's Talking),
     so it is queued and sent through the provider's API, on replay too.
     """
-    number = normalise_number(inbound.sender, runtime.config.phone_region)
+    number = normalise_number(inbound.sender, runtime.config.phone_region)   # a bad one: 400, nothing stored
     if len(inbound.provider_message_id) > 64:
         raise MalformedPayload("provider message id longer than 64 characters")
-    held = limits.hit(runtime.redis, "number", runtime.pseudonymiser.pseudonym(number),
-                      runtime.config.rate_limit_per_number)
-    payload = {"inbound": _inbound_fields(inbound), "reference": new_reference(), "held": held,
-               "reply_inline": reply_inline}
+    # "held" (over the sender's rate limit) is decided when the message is stored, counted
+    # with the others of its batch in one round trip; None until then (gateway.intake.decide_holds).
+    payload = {"inbound": _inbound_fields(inbound), "number": number, "reference": new_reference(),
+               "held": None, "reply_inline": reply_inline}
     stored = store_or_spool(runtime, "sms", f"{inbound.provider}:{inbound.provider_message_id}", payload)
     outcome = "spooled" if stored.spooled else "duplicate" if stored.result.duplicate else "stored"
     metrics.record_soon(runtime.redis, "webhook_messages", provider=inbound.provider, channel="sms",
-                        outcome="held" if held and outcome == "stored" else outcome)
+                        outcome="held" if stored.payload["held"] and outcome == "stored" else outcome)
     if stored.spooled:
         reference = stored.payload["reference"]
         return Receipt(reply=receipt_text(reference, runtime.config.default_language),
@@ -109,7 +109,8 @@ def _inbound_fields(inbound: InboundSms) -> dict:
 def _store_sms(runtime: Runtime, payload: dict) -> Receipt:
     """Live or replayed, with the other webhooks waiting in this process (gateway.group_commit)."""
     intake = SmsIntake(InboundSms(**payload["inbound"]), reply_inline=payload.get("reply_inline", True),
-                       reference=payload["reference"], hold=payload.get("held", False))
+                       reference=payload["reference"], hold=payload.get("held"), number=payload.get("number"),
+                       remember_hold=lambda held: payload.__setitem__("held", held))
     return finish(runtime, store_one(runtime, intake))
 
 

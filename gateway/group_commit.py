@@ -3,8 +3,9 @@
 Under a flood every webhook paid its own transaction: a commit (a WAL flush on PostgreSQL)
 and five statements, each a round trip with its own CPU on both sides. Here a request
 thread hands its message to the process's writer thread and waits; the writer takes every
-message that arrived meanwhile (up to INGEST_BATCH_SIZE) and stores them with
-gateway.intake.store_sms: one multi-row INSERT per table and one COMMIT for the lot. No
+message that arrived meanwhile (up to INGEST_BATCH_SIZE), counts them against their
+senders' rate limits in one Redis round trip, and stores them with gateway.intake.store_sms:
+one multi-row INSERT per table and one COMMIT for the lot. No
 timer: a lone message is written at once, and the batch grows only while the previous
 commit is under way, so the wait replaces time that was spent queuing for the database.
 
@@ -27,7 +28,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from gateway.intake import Exchange, SmsIntake, store_sms
+from gateway.intake import Exchange, SmsIntake, decide_holds, store_sms
 from gateway.runtime import Runtime
 from gateway.store.db import is_unavailable
 
@@ -39,7 +40,7 @@ IDLE_SECONDS = 30.0      # a writer with nothing to do ends; the next message st
 def store_one(runtime: Runtime, intake: SmsIntake) -> Exchange:
     """Store one inbound SMS: through the process's writer, or alone when INGEST_BATCH_SIZE is 1."""
     if runtime.config.ingest_batch_size <= 1:
-        return store_sms(runtime, [intake])[0]
+        return store_sms(runtime, decide_holds(runtime, [intake]))[0]
     return runtime.ingest_writer().store(intake)
 
 
@@ -107,6 +108,7 @@ class GroupCommit:
         return batch
 
     def _commit(self, batch: list[tuple[SmsIntake, Future]]) -> None:
+        batch = list(zip(decide_holds(self.runtime, [intake for intake, _ in batch]), (f for _, f in batch)))
         try:
             exchanges = store_sms(self.runtime, [intake for intake, _ in batch])
         except Exception as exc:

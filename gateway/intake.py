@@ -12,11 +12,13 @@ their reports are still kept. Replies are inline (TwiML) or queued (reply_inline
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from gateway import limits
 from gateway.coordinator_commands import CommandSettings, run_command
 from gateway.domain import InboundSms
 from gateway.keywords import Keyword, parse_command, parse_keyword
@@ -70,11 +72,20 @@ class SmsIntake:
 
     `reference`: a code drawn beforehand (gateway.durable), used unless it collides.
     `hold`: the sender is over its rate limit; a report is kept as 'held', not processed.
+      None: not decided yet; decide_holds counts the message when it is stored.
+    `number`: the sender in E.164, when the caller has normalised it already.
+    `remember_hold`: told the decision, so that a copy spooled after a failed commit
+      keeps it and is not counted a second time on replay.
     """
     inbound: InboundSms
     reply_inline: bool = True
     reference: str | None = None
-    hold: bool = False
+    hold: bool | None = False
+    number: str | None = None
+    remember_hold: Callable[[bool], None] | None = None
+
+    def sender(self, region: str) -> str:
+        return self.number or normalise_number(self.inbound.sender, region)
 
 
 def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = True,
@@ -88,6 +99,23 @@ def receive_sms(runtime: Runtime, inbound: InboundSms, *, reply_inline: bool = T
     return finish(runtime, exchange)
 
 
+def decide_holds(runtime: Runtime, intakes: list[SmsIntake]) -> list[SmsIntake]:
+    """Count each undecided message against its sender's limit (RATE_LIMIT_PER_NUMBER),
+    all in one Redis round trip, by pseudonym; an SMS over it is kept as 'held' (gateway.limits)."""
+    undecided = [n for n, intake in enumerate(intakes) if intake.hold is None]
+    if not undecided:
+        return intakes
+    region, pseudonym = runtime.config.phone_region, runtime.pseudonymiser.pseudonym
+    over = limits.hit_many(runtime.redis, "number", [pseudonym(intakes[n].sender(region)) for n in undecided],
+                           runtime.config.rate_limit_per_number)
+    decided = list(intakes)
+    for n, held in zip(undecided, over):
+        decided[n] = replace(intakes[n], hold=held)
+        if intakes[n].remember_hold is not None:
+            intakes[n].remember_hold(held)
+    return decided
+
+
 def store_sms(runtime: Runtime, intakes: list[SmsIntake]) -> list[Exchange]:
     """Store several inbound messages in one transaction, in order, and queue their reports.
 
@@ -97,9 +125,8 @@ def store_sms(runtime: Runtime, intakes: list[SmsIntake]) -> list[Exchange]:
     """
     now = runtime.now()
     with runtime.transaction() as session:
-        exchanges = [Exchange(runtime, session, intake.inbound, normalise_number(
-            intake.inbound.sender, runtime.config.phone_region), now, intake.reply_inline,
-            intake.reference, intake.hold) for intake in intakes]
+        exchanges = [Exchange(runtime, session, intake.inbound, intake.sender(runtime.config.phone_region), now,
+                              intake.reply_inline, intake.reference, bool(intake.hold)) for intake in intakes]
         _dispatch(session, exchanges)
     runtime.queues.enqueue_new_reports([ex.new_report_id for ex in exchanges if ex.new_report_id is not None],
                                        per_job=runtime.config.report_batch_size)

@@ -6,7 +6,8 @@ Two limits, chosen so that no real report is ever refused (docs/reliability.md):
   still has its message stored and still gets its neutral receipt, but the report is kept
   as 'held' for staff instead of alerting coordinators: one phone cannot flood a forum,
   and a person in danger who writes many times loses nothing. Counted by pseudonym, so
-  no clear number is ever a Redis key.
+  no clear number is ever a Redis key. An inbound SMS is counted with the others of its
+  group-commit batch (gateway.intake.decide_holds), a USSD report when it is submitted.
 - Per client IP, on failed authentication: an address that fails RATE_LIMIT_AUTH_FAILURES_PER_IP
   times (default 20 in 60 s) gets 429 instead of 403 until its window ends; a request
   that does authenticate is never refused for its address.
@@ -30,19 +31,27 @@ PREFIX = "gateway:rl"
 
 def hit(redis: Redis, scope: str, subject: str, limit: tuple[int, int], now: float | None = None) -> bool:
     """Count one event; True when this event is over the limit. Fails open."""
+    return hit_many(redis, scope, [subject], limit, now)[0]
+
+
+def hit_many(redis: Redis, scope: str, subjects: list[str], limit: tuple[int, int],
+             now: float | None = None) -> list[bool]:
+    """Count one event per subject, in order, in one round trip (a subject may repeat);
+    for each, True when that event is over the limit. Fails open."""
     count, window = limit
-    if count <= 0:
-        return False
-    key = _key(scope, subject, window, now)
+    if count <= 0 or not subjects:
+        return [False] * len(subjects)
     try:
         with redis.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window + 1)
-            seen = pipe.execute()[0]
+            for subject in subjects:
+                key = _key(scope, subject, window, now)
+                pipe.incr(key)
+                pipe.expire(key, window + 1)
+            seen = pipe.execute()[::2]
     except RedisError as exc:
         log.warning("rate limit unknown; letting through", extra={"scope": scope, "error": type(exc).__name__})
-        return False
-    return int(seen) > count
+        return [False] * len(subjects)
+    return [int(n) > count for n in seen]
 
 
 def over(redis: Redis, scope: str, subject: str, limit: tuple[int, int], now: float | None = None) -> bool:

@@ -7,10 +7,14 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from gateway import create_app
+from gateway import create_app, group_commit, limits
+from gateway.durable import drain
+from gateway.domain import InboundSms
+from gateway.intake import SmsIntake
 from gateway.queues import Queues
 from gateway.store.models import Report
-from tests.helpers import send_sms, signed_post, twilio_form
+from tests.gateway.test_spool import unreachable
+from tests.helpers import new_sid, send_sms, signed_post, twilio_form
 
 
 @pytest.fixture
@@ -31,6 +35,34 @@ def test_over_the_per_number_limit_reports_are_stored_with_a_receipt_but_held(cl
     assert runtime.queues.depth()["reports"] == 2                          # held: no alert on its own
     send_sms(client, "another phone", sender="+22366554433")
     assert statuses(runtime)[-1] == "received"
+
+
+def test_one_round_trip_counts_a_whole_batch_in_order(runtime):
+    subjects = ["a", "b", "a", "a", "b"]
+    assert limits.hit_many(runtime.redis, "test", subjects, (2, 600), now=1000.0) == [
+        False, False, False, True, False]
+    assert limits.hit(runtime.redis, "test", "b", (2, 600), now=1000.0) is True     # the same window
+    assert limits.hit(runtime.redis, "test", "b", (2, 600), now=1600.0) is False    # the next one
+
+
+def test_messages_waiting_together_are_counted_together(runtime):
+    """The writer counts a batch's senders in one round trip: the third message of one number is held."""
+    sender = "+22376100077"
+    batch = [(SmsIntake(InboundSms("twilio", new_sid(), sender, "+15005550006", f"message {n}"), hold=None),
+              group_commit.Future()) for n in range(3)]
+    group_commit.GroupCommit(runtime, batch_size=64)._commit(batch)
+    assert [future.result(0).hold for _, future in batch] == [False, False, True]
+    assert statuses(runtime) == ["received", "received", "held"]
+
+
+def test_a_message_spooled_in_an_outage_is_counted_once_not_again_on_replay(runtime):
+    down = create_app(runtime=unreachable(runtime)).test_client()
+    assert [send_sms(down, f"message {n}")[1].status_code for n in range(3)] == [200] * 3
+    create_app(runtime=runtime)                                       # the database is back
+    assert drain(runtime).replayed == 3
+    assert statuses(runtime) == ["received", "received", "held"]
+    keys = runtime.redis.keys(f"{limits.PREFIX}:number:*")
+    assert [int(runtime.redis.get(key)) for key in keys] == [3]     # counted when first received, not on replay
 
 
 def test_a_held_report_is_released_by_staff_and_then_processed(client, runtime, forums, run_jobs):
