@@ -1,8 +1,12 @@
-"""RQ jobs. They take ids, not objects, and let unexpected failures raise so RQ sees them."""
+"""RQ jobs. They take ids, not objects, and let unexpected failures raise so RQ sees them.
+
+RQ keeps a failed job's traceback (in Redis, in its log): a database error's text is
+withheld from it first (gateway.logs.withhold_database_text), as it quotes stored values."""
 from __future__ import annotations
 
 import logging
 
+from gateway.logs import withhold_database_text
 from gateway.runtime import current
 from workers import escalation, pipeline, reroute, sending
 from workers.trends import run as trends
@@ -15,6 +19,7 @@ log = logging.getLogger(__name__)
 _FAILED_ALONE: set[int] = set()
 
 
+@withhold_database_text
 def process_report(report_id: int) -> int:
     """Process the report and others waiting with it, then hand their alerts to the provider.
 
@@ -30,6 +35,7 @@ def process_report(report_id: int) -> int:
     return _process_own([report_id])
 
 
+@withhold_database_text
 def process_new_reports(report_ids: list[int]) -> int:
     """The reports one webhook transaction stored (gateway.group_commit), as one job.
 
@@ -73,6 +79,7 @@ def _process_one_by_one(runtime, report_ids: list[int]) -> int:
     return len(tasks)
 
 
+@withhold_database_text
 def reroute_report(report_id: int) -> int:
     """After a staff correction: alert the forums the corrected report now concerns."""
     runtime = current()
@@ -81,13 +88,18 @@ def reroute_report(report_id: int) -> int:
     return len(tasks)
 
 
+@withhold_database_text
 def send_message(message_id: int) -> str:
     return sending.send_message(current(), message_id)
 
 
+@withhold_database_text
 def trends_tick(asked_minute: int) -> str:
     """The periodic trends job: the spike check and any weekly digest that is due."""
     return trends.tick(current())
+
+
+@withhold_database_text
 def escalate() -> int:
     """The periodic escalation check; returns how many alerts it escalated."""
     return escalation.escalate_overdue(current()).alerts_escalated
