@@ -87,8 +87,9 @@ def free_port() -> int:
 
 def start_gunicorn(app_uri: str, port: int, env: dict) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = Path(tempfile.mkstemp(prefix="bench-ussd-gunicorn-", suffix=".log")[1])
     server = subprocess.Popen([str(gunicorn), app_uri, "--bind", f"127.0.0.1:{port}", *GUNICORN],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     # The master listens before its workers have imported the app: wait for a real answer.
     for _ in range(600):
         try:
@@ -99,7 +100,7 @@ def start_gunicorn(app_uri: str, port: int, env: dict) -> subprocess.Popen:
             pass
         time.sleep(0.1)
     server.kill()
-    raise RuntimeError(f"{app_uri} did not start")
+    raise RuntimeError(f"{app_uri} did not start; its log ({log}) ends:\n" + "\n".join(log.read_text().splitlines()[-20:]))
 
 
 def server_cpu_seconds(master_pid: int) -> float:
