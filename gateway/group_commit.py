@@ -5,9 +5,9 @@ and five statements, each a round trip with its own CPU on both sides. Here a re
 thread hands its message to the process's writer thread and waits; the writer takes every
 message that arrived meanwhile (up to INGEST_BATCH_SIZE), counts them against their
 senders' rate limits in one Redis round trip, and stores them with gateway.intake.store_sms:
-one multi-row INSERT per table and one COMMIT for the lot. No
-timer: a lone message is written at once, and the batch grows only while the previous
-commit is under way, so the wait replaces time that was spent queuing for the database.
+one multi-row INSERT per table and one COMMIT for the lot. No timer: a lone message is
+written at once, and the batch grows only while the previous commit is under way, so the
+wait replaces time that was spent queuing for the database.
 
 A request is answered only after its batch committed, as before. If the batch fails:
 - the database is unreachable: every message in it gets that error, and each request
@@ -108,7 +108,8 @@ class GroupCommit:
         return batch
 
     def _commit(self, batch: list[tuple[SmsIntake, Future]]) -> None:
-        batch = list(zip(decide_holds(self.runtime, [intake for intake, _ in batch]), (f for _, f in batch)))
+        decided = decide_holds(self.runtime, [intake for intake, _ in batch])   # once, even if stored one by one
+        batch = [(intake, future) for intake, (_, future) in zip(decided, batch)]
         try:
             exchanges = store_sms(self.runtime, [intake for intake, _ in batch])
         except Exception as exc:
