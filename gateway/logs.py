@@ -28,6 +28,8 @@ class KeyValueFormatter(logging.Formatter):
         return base + "".join(f" {key}={value}" for key, value in sorted(extras.items()))
 
     def formatException(self, ei) -> str:
+        if ei[1] is None:                 # exc_info=True outside an except block
+            return super().formatException(ei)
         return safe_traceback(ei[1]).rstrip("\n")
 
 
@@ -79,21 +81,31 @@ def _chain(exc: BaseException | None):
         exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
-def safe_traceback(exc: BaseException) -> str:
+def safe_traceback(exc: BaseException, _seen: set[int] | None = None) -> str:
     """The traceback as Python prints it, frames and chain included, with every database
     error's message replaced by database_error_summary."""
+    seen = _seen if _seen is not None else set()
+    seen.add(id(exc))
     parts: list[str] = []
     cause, context = exc.__cause__, exc.__context__
-    if cause is not None:
-        parts += [safe_traceback(cause), "\nThe above exception was the direct cause of the following exception:\n\n"]
-    elif context is not None and not exc.__suppress_context__:
-        parts += [safe_traceback(context), "\nDuring handling of the above exception, another exception occurred:\n\n"]
+    if cause is not None and id(cause) not in seen:
+        parts += [safe_traceback(cause, seen), "\nThe above exception was the direct cause of the following exception:\n\n"]
+    elif context is not None and not exc.__suppress_context__ and id(context) not in seen:
+        parts += [safe_traceback(context, seen),
+                  "\nDuring handling of the above exception, another exception occurred:\n\n"]
     if exc.__traceback__ is not None:
         parts += ["Traceback (most recent call last):\n", *traceback.format_tb(exc.__traceback__)]
     name = type(exc).__qualname__ if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{type(exc).__qualname__}"
-    message = database_error_summary(exc) if is_database_error(exc) else str(exc)
+    message = database_error_summary(exc) if is_database_error(exc) else _text(exc)
     parts.append(f"{name}: {message}\n" if message else f"{name}\n")
     return "".join(parts)
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:             # as the traceback module does: a broken __str__ must not hide the rest
+        return "<exception str() failed>"
 
 
 class DropQueryStrings(logging.Filter):

@@ -87,3 +87,14 @@ def test_a_failed_job_leaves_rq_no_database_text(runtime):
     assert not any(b"Zakaria" in value for value in stored_values(runtime.redis, "rq:*"))
     with pytest.raises(ZeroDivisionError):        # other failures pass through untouched
         withhold_database_text(lambda: 1 / 0)()
+
+
+def test_the_formatter_renders_what_logging_allows_without_failing():
+    formatter = KeyValueFormatter("%(message)s")
+    no_exception = logging.LogRecord("x", logging.ERROR, __file__, 1, "logged", (), (None, None, None))
+    assert formatter.format(no_exception) == "logged\nNoneType: None"      # exc_info=True outside except
+    first, second = ValueError("first"), KeyError("second")
+    first.__context__, second.__context__ = second, first                   # a cycle: printed once each
+    cyclic = logging.LogRecord("x", logging.ERROR, __file__, 1, "cycle", (), (ValueError, first, None))
+    rendered = formatter.format(cyclic)
+    assert rendered.count("ValueError: first") == 1 and rendered.count("KeyError: 'second'") == 1
