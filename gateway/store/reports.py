@@ -55,22 +55,14 @@ def lock_waiting_first(session: Session, first: list[int], limit: int,
     writer at a time. The reports come detached from the session: the caller writes what it
     changes with save_processed, in one statement for all.
     """
-    query = _waiting()
+    query = (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
+             .outerjoin(Reporter, Reporter.id == Report.reporter_id).where(Report.status == UNPROCESSED))
     if limit <= len(first):
         query = query.where(Report.id.in_(first))
     else:
         query = query.order_by(Report.id.in_(first).desc(), Report.id).limit(limit)
         if leave_out - set(first):
             query = query.where(Report.id.not_in(leave_out - set(first)))
-    return _locked(session, query)
-
-
-def _waiting():
-    return (select(*Report.__table__.c, Reporter.last_area_pcode.label("reporter_last_area"))
-            .outerjoin(Reporter, Reporter.id == Report.reporter_id).where(Report.status == UNPROCESSED))
-
-
-def _locked(session: Session, query) -> list[WaitingReport]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Report.__table__, skip_locked=True)
     rows = session.execute(query).all()
