@@ -81,23 +81,22 @@ def _chain(exc: BaseException | None):
         exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
-def safe_traceback(exc: BaseException, _seen: set[int] | None = None) -> str:
+def safe_traceback(exc: BaseException) -> str:
     """The traceback as Python prints it, frames and chain included, with every database
     error's message replaced by database_error_summary."""
-    seen = _seen if _seen is not None else set()
-    seen.add(id(exc))
+    links = list(_chain(exc))[::-1]                   # the oldest first, as Python prints them
     parts: list[str] = []
-    cause, context = exc.__cause__, exc.__context__
-    if cause is not None and id(cause) not in seen:
-        parts += [safe_traceback(cause, seen), "\nThe above exception was the direct cause of the following exception:\n\n"]
-    elif context is not None and not exc.__suppress_context__ and id(context) not in seen:
-        parts += [safe_traceback(context, seen),
-                  "\nDuring handling of the above exception, another exception occurred:\n\n"]
-    if exc.__traceback__ is not None:
-        parts += ["Traceback (most recent call last):\n", *traceback.format_tb(exc.__traceback__)]
-    name = type(exc).__qualname__ if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{type(exc).__qualname__}"
-    message = database_error_summary(exc) if is_database_error(exc) else _text(exc)
-    parts.append(f"{name}: {message}\n" if message else f"{name}\n")
+    for older, link in zip([None, *links], links):
+        if older is not None:
+            parts.append("\nThe above exception was the direct cause of the following exception:\n\n"
+                         if link.__cause__ is older else
+                         "\nDuring handling of the above exception, another exception occurred:\n\n")
+        if link.__traceback__ is not None:
+            parts += ["Traceback (most recent call last):\n", *traceback.format_tb(link.__traceback__)]
+        kind = type(link)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        message = database_error_summary(link) if is_database_error(link) else _text(link)
+        parts.append(f"{name}: {message}\n" if message else f"{name}\n")
     return "".join(parts)
 
 
