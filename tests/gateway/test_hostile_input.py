@@ -6,6 +6,9 @@ its fields and how the provider authenticates a request; every property below th
 """
 from __future__ import annotations
 
+import ast
+import functools
+import pathlib
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -120,10 +123,24 @@ def post(client, hook: Webhook, form: dict, *, signed: bool = True, **kwargs):
                        content_type="application/x-www-form-urlencoded", headers=headers, **kwargs)
 
 
+@functools.cache
+def gateway_wording() -> str:
+    """Everything the gateway may say in its own words: the string constants of its code and its menu
+    strings. Hypothesis draws values from the constants of the code under test, so a request value
+    can be a piece of a reply ("invalid sign" of "invalid signature") without being reflected."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    words = [path.read_text(encoding="utf-8") for path in (root / "menus").rglob("*.yaml")]
+    for path in [*(root / "gateway").rglob("*.py"), *(root / "menus").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                words.append(node.value)
+    return "\n".join(words)
+
+
 def assert_no_reflection(response, form: dict) -> None:
     text = response.get_data(as_text=True)
     for value in form.values():
-        if len(value) >= 12:
+        if len(value) >= 12 and value not in gateway_wording():
             assert value not in text, "a request value came back in the response"
     for marker in ("<script", "<img", "DROP TABLE", "onerror"):
         assert marker not in text
