@@ -230,7 +230,7 @@ def submit_report(runtime: Runtime, caller: Caller, answers: dict) -> str:
                "answers": answers, "reference": new_reference(), "held": held}
     stored = store_or_spool(runtime, "ussd_report", f"{hop.provider}:{hop.session_id}", payload)
     outcome = "spooled" if stored.spooled else "held" if held else "stored"
-    metrics.record(runtime.redis, "webhook_messages", provider=hop.provider, channel="ussd", outcome=outcome)
+    metrics.record_soon(runtime.redis, "webhook_messages", provider=hop.provider, channel="ussd", outcome=outcome)
     return stored.payload["reference"] if stored.spooled else stored.result
 
 

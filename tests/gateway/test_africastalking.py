@@ -306,6 +306,14 @@ def test_a_session_end_is_counted_by_how_and_where_it_ended(client, runtime, lab
     assert ended(runtime) == {f"provider=africastalking,status={status.lower()},screen={screen}": 1}
 
 
+def test_a_finished_journey_is_counted_as_a_stored_ussd_message(client, runtime):
+    from tests.gateway.test_metrics import samples
+    dial(client, *SESSION_ENDS[2][1])
+    counted = samples(client.get("/metrics"))     # /metrics flushes this process's counts first
+    assert counted[("gateway_webhook_messages_total",
+                    (("channel", "ussd"), ("outcome", "stored"), ("provider", "africastalking")))] == 1
+
+
 def test_a_session_end_for_another_session_counts_as_unknown(client, runtime):
     dial(client, "1")
     at_post(client, "ussd/events", dict(SESSION_END, sessionId="ATUid_other"))
