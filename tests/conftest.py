@@ -22,7 +22,7 @@ from rq.scheduler import RQScheduler
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from gateway import create_app
+from gateway import create_app, metrics
 from gateway.config import load_config
 from gateway.runtime import build_runtime
 from gateway.store.migrate import upgrade
@@ -83,8 +83,12 @@ def _reset_database(url: str) -> None:
 def redis_connection():
     url = os.environ.get("REDIS_URL")
     connection = Redis.from_url(url) if url else fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    # Counts a test left in this process's memory (metrics.record_soon) would otherwise reach
+    # Redis within a second, in the next test: written now, they go with the wipe.
+    metrics.flush()
     connection.flushdb()
     yield connection
+    metrics.flush()
     connection.flushdb()
 
 
