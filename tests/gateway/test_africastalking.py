@@ -9,6 +9,7 @@ from gateway.errors import BadSignature, ProviderError
 from gateway.providers import africastalking as at
 from gateway.store.models import Message, Report
 from tests.fakes.provider_server import ScriptedResponse, at_answer, at_refused
+from tests.gateway.test_metrics import samples
 from tests.helpers import AT_TOKEN, REPORTER, assert_refusal, at_config, at_post, sent_message, status_of
 
 SMS = {"from": REPORTER, "to": "36123", "text": "Des hommes armes ont attaque le marche de Boni",
@@ -289,11 +290,12 @@ def dial(client, *inputs: str) -> None:
         at_post(client, "ussd", dict(HOP, text="*".join(inputs[:n])))
 
 
+FINISHED_JOURNEY = ("1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs", "1")
 SESSION_ENDS = [
     # label, inputs before the end, status sent, the screen counted
     ("left on the category screen", ("1",), "Incomplete", "category"),
     ("left on the region screen", ("1", "3"), "Incomplete", "region"),
-    ("finished", ("1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs", "1"), "Success", "end"),
+    ("finished", FINISHED_JOURNEY, "Success", "end"),
     ("dialled and left at once", (), "Incomplete", "language"),
 ]
 
@@ -307,8 +309,7 @@ def test_a_session_end_is_counted_by_how_and_where_it_ended(client, runtime, lab
 
 
 def test_a_finished_journey_is_counted_as_a_stored_ussd_message(client, runtime):
-    from tests.gateway.test_metrics import samples
-    dial(client, *SESSION_ENDS[2][1])
+    dial(client, *FINISHED_JOURNEY)
     counted = samples(client.get("/metrics"))     # /metrics flushes this process's counts first
     assert counted[("gateway_webhook_messages_total",
                     (("channel", "ussd"), ("outcome", "stored"), ("provider", "africastalking")))] == 1
