@@ -15,14 +15,15 @@ Replays are idempotent because every stored message is unique on (provider, prov
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from gateway import metrics
 from gateway.domain import DeliveryStatus, InboundSms
 from gateway.errors import MalformedPayload
 from gateway.group_commit import store_one
-from gateway.intake import Receipt, SmsIntake, finish
+from gateway.intake import Receipt, SmsIntake, decide_holds, finish, store_sms
 from gateway.phone import normalise_number
 from gateway.redelivery import UNDELIVERED, resend_undelivered_alert
 from gateway.receipts import receipt_text
@@ -108,10 +109,19 @@ def _inbound_fields(inbound: InboundSms) -> dict:
 @replayer("sms")
 def _store_sms(runtime: Runtime, payload: dict) -> Receipt:
     """Live or replayed, with the other webhooks waiting in this process (gateway.group_commit)."""
-    intake = SmsIntake(InboundSms(**payload["inbound"]), reply_inline=payload.get("reply_inline", True),
-                       reference=payload["reference"], hold=payload.get("held"), number=payload.get("number"),
-                       remember_hold=lambda held: payload.__setitem__("held", held))
-    return finish(runtime, store_one(runtime, intake))
+    return finish(runtime, store_one(runtime, _sms_intake(payload)))
+
+
+def _store_sms_batch(runtime: Runtime, payloads: list[dict]) -> None:
+    """Spooled SMS replayed together: the same as _store_sms for each, in one transaction."""
+    for exchange in store_sms(runtime, decide_holds(runtime, [_sms_intake(payload) for payload in payloads])):
+        finish(runtime, exchange)
+
+
+def _sms_intake(payload: dict) -> SmsIntake:
+    return SmsIntake(InboundSms(**payload["inbound"]), reply_inline=payload.get("reply_inline", True),
+                     reference=payload["reference"], hold=payload.get("held"), number=payload.get("number"),
+                     remember_hold=lambda held: payload.__setitem__("held", held))
 
 
 @replayer("ussd_report")
@@ -155,7 +165,10 @@ def drain(runtime: Runtime, limit: int | None = None) -> DrainResult:
     """Replay spooled entries, oldest first; stop at the first sign the database is still down.
 
     An entry is deleted only after its replay committed. One that fails for any other reason
-    is quarantined (kept, never deleted) so it cannot block the ones behind it.
+    is quarantined (kept, never deleted) so it cannot block the ones behind it. Consecutive
+    SMS entries are replayed together, up to INGEST_BATCH_SIZE in one transaction: an outage
+    leaves thousands of them, and a commit and a directory sync for each made the drain
+    slowest when the workers are busiest, just after the database comes back.
     """
     spool = Spool.from_config(runtime.config)
     if not spool.directory.is_dir():
@@ -164,16 +177,53 @@ def drain(runtime: Runtime, limit: int | None = None) -> DrainResult:
         if not acquired:
             return DrainResult(busy=True)
         spool.remove_stale_tmp()
-        replayed = quarantined = 0
-        for name in spool.names()[:limit]:
-            outcome = _replay_one(runtime, spool, name)
-            if outcome == "unavailable":
-                return DrainResult(replayed, quarantined, remaining=len(spool.names()))
-            replayed += outcome == "replayed"
-            quarantined += outcome == "quarantined"
+        outcomes: Counter[str] = Counter()
+        for names in _batches(spool.names()[:limit], runtime.config.ingest_batch_size):
+            outcomes.update(_replay_sms_batch(runtime, spool, names) if len(names) > 1
+                            else [_replay_one(runtime, spool, names[0])])
+            if outcomes["unavailable"]:
+                return DrainResult(outcomes["replayed"], outcomes["quarantined"], remaining=len(spool.names()))
+    replayed, quarantined = outcomes["replayed"], outcomes["quarantined"]
     if replayed or quarantined:
         log.info("spool drained", extra={"replayed": replayed, "quarantined": quarantined})
     return DrainResult(replayed, quarantined, remaining=len(spool.names()))
+
+
+def _batches(names: list[str], size: int) -> Iterator[list[str]]:
+    """Runs of consecutive SMS entries, at most `size` long; any other entry alone."""
+    run: list[str] = []
+    for name in names:
+        if not name.startswith("sms-"):
+            if run:
+                yield run
+                run = []
+            yield [name]
+            continue
+        run.append(name)
+        if len(run) == size:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _replay_sms_batch(runtime: Runtime, spool: Spool, names: list[str]) -> list[str]:
+    """One transaction for all; if it fails other than for the database being down, one by
+    one, so that only the entry at fault is quarantined."""
+    try:
+        _store_sms_batch(runtime, [spool.read(name).payload for name in names])
+    except Exception as exc:
+        if is_unavailable(exc):
+            return ["unavailable"]
+        outcomes = []
+        for name in names:
+            outcomes.append(_replay_one(runtime, spool, name))
+            if outcomes[-1] == "unavailable":
+                break
+        return outcomes
+    spool.remove(*names)
+    metrics.record(runtime.redis, "spool_replays", by=len(names), kind="sms")
+    return ["replayed"] * len(names)
 
 
 def _replay_one(runtime: Runtime, spool: Spool, name: str) -> str:

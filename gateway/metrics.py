@@ -43,10 +43,10 @@ EVENTS = {   # event name -> (help, label names)
 }
 
 
-def record(redis: Redis, event: str, **labels: str) -> None:
-    """Add one to an event counter; best effort (a metric never fails a request)."""
+def record(redis: Redis, event: str, *, by: int = 1, **labels: str) -> None:
+    """Add `by` (one) to an event counter; best effort (a metric never fails a request)."""
     try:
-        redis.hincrby(EVENTS_KEY, _field(event, labels), 1)
+        redis.hincrby(EVENTS_KEY, _field(event, labels), by)
     except RedisError:
         pass
 

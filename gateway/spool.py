@@ -121,10 +121,11 @@ class Spool:
         except (InvalidToken, ValueError, KeyError, TypeError) as exc:
             raise UnreadableEntry(f"spool entry {name} is unreadable ({type(exc).__name__})") from exc
 
-    def remove(self, name: str) -> None:
-        with contextlib.suppress(FileNotFoundError):   # another drainer removed it first
-            (self.directory / name).unlink()
-        _fsync_dir(self.directory)
+    def remove(self, *names: str) -> None:
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):   # another drainer removed it first
+                (self.directory / name).unlink()
+        _fsync_dir(self.directory)                         # once for all of them
 
     def quarantine(self, name: str) -> None:
         """Set an entry aside (never deleted): a person must look at it."""

@@ -6,7 +6,7 @@ import re
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select
 
 from gateway import create_app
 from gateway.config import load_config
@@ -105,6 +105,39 @@ def test_an_unreadable_entry_is_set_aside_and_the_rest_replayed(down_client, run
     assert (result.replayed, result.quarantined, result.remaining) == (1, 1, 0)
     assert (spool.quarantine_dir / "sms-0000.entry").exists()
     assert spool.stats().quarantined == 1
+
+
+def commits_during(runtime, action) -> int:
+    commits = []
+    listener = lambda connection: commits.append(1)   # noqa: E731
+    event.listen(runtime.engine, "commit", listener)
+    try:
+        action()
+    finally:
+        event.remove(runtime.engine, "commit", listener)
+    return len(commits)
+
+
+def test_a_long_outage_is_replayed_in_batches_and_in_order(down_client, runtime):
+    references = [reference_in(send_sms(down_client, f"rapport {n}")[1]) for n in range(10)]
+    batched = dataclasses.replace(runtime, config=runtime.config.with_overrides(ingest_batch_size=4))
+    results = []
+    assert commits_during(batched, lambda: results.append(drain(batched))) == 3        # 4 + 4 + 2
+    assert (results[0].replayed, results[0].quarantined, results[0].remaining) == (10, 0, 0)
+    with runtime.transaction() as session:
+        stored = session.execute(select(Report.reference, Report.text).order_by(Report.id)).all()
+    assert stored == [(reference, f"rapport {n}") for n, reference in enumerate(references)]
+
+
+def test_an_entry_the_replay_refuses_is_set_aside_alone_and_its_batch_replayed(down_client, runtime):
+    for text in ("avant", "apres"):
+        send_sms(down_client, text)
+    spool = Spool.from_config(runtime.config)
+    spool.put("sms", "twilio:SMbroken", {"inbound": {"provider": "twilio"}})    # no message in it
+    result = drain(runtime)
+    assert (result.replayed, result.quarantined, result.remaining) == (2, 1, 0)
+    assert count(runtime, Report) == 2
+    assert len(list(spool.quarantine_dir.iterdir())) == 1
 
 
 def test_delivery_status_callbacks_are_spooled_too(client, runtime, run_jobs, forums):
