@@ -12,4 +12,4 @@ RUN pip install --no-cache-dir -e . && useradd --system --home /app gateway && m
     && chown gateway /app/instance
 USER gateway
 EXPOSE 8000
-CMD ["gunicorn", "gateway.wsgi:app", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn", "-c", "python:gateway.gunicorn_conf", "gateway.wsgi:app", "--bind", "0.0.0.0:8000"]

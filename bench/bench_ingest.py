@@ -58,7 +58,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--worker-class", default=gunicorn_conf.worker_class, help="default: gateway/gunicorn_conf.py")
     parser.add_argument("--workers", type=int, default=gunicorn_conf.workers, help="gunicorn processes (both endpoints)")
-    parser.add_argument("--threads", type=int, default=gunicorn_conf.threads, help="threads per gunicorn process")
+    parser.add_argument("--threads", type=int, default=16, help="threads per process, with --worker-class gthread")
     parser.add_argument("--rate", type=float, default=100, help="end-to-end phase: messages per second")
     parser.add_argument("--e2e-seconds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="throughput only, no drain or end to end (while optimising)")

@@ -51,8 +51,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 TOKEN = "bench-token"
 PATH = "/webhooks/africastalking/ussd?" + urllib.parse.urlencode({"token": TOKEN})
-GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "5",
-            "--backlog", "512", "--log-level", "warning"]
+GUNICORN = ["-c", "python:gateway.gunicorn_conf", "--backlog", "512", "--log-level", "warning"]   # production settings
 JOURNEY = ["1", "3", "1", "4", "Sitakili*site", "1", "1", "Bagarre * orpailleurs, 3 blesses", "1"]
 HOP_KIND = {0: "dial", len(JOURNEY): "submit"}    # by the number of answers sent; the rest: menu
 TARGETS = {"bare Flask": "bench.bare_ussd_app:app", "gateway USSD": "gateway.wsgi:app"}

@@ -5,18 +5,26 @@ providers) and registers the blueprints.
 """
 from __future__ import annotations
 
-import logging
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:        # imported in create_app: see below
+    from flask import Flask
 
-from gateway.config import Config, load_config
-from gateway.runtime import Runtime, build_runtime, install
+    from gateway.config import Config
+    from gateway.runtime import Runtime
 
 MAX_REQUEST_BYTES = 64 * 1024   # an SMS webhook is under 4 KiB; anything far larger is not one
 
 
 def create_app(config: Config | Mapping | None = None, *, runtime: Runtime | None = None) -> Flask:
+    # Imports here, not at the top: gunicorn's master imports this package for its settings
+    # (gateway.gunicorn_conf) before the gevent worker patches the standard library, and
+    # anything imported then (redis imports ssl) would be left unpatched.
+    from flask import Flask
+
+    from gateway.config import Config, load_config
+    from gateway.runtime import build_runtime, install
+
     if runtime is None:
         if config is None or isinstance(config, Mapping):
             config = load_config(**dict(config or {}))

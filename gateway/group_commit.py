@@ -9,6 +9,10 @@ one multi-row INSERT per table and one COMMIT for the lot. No timer: a lone mess
 written at once, and the batch grows only while the previous commit is under way, so the
 wait replaces time that was spent queuing for the database.
 
+Under gunicorn's gevent workers (gateway/gunicorn_conf.py) "thread" means greenlet: the
+standard library is patched, so the writer and the requests take turns at each network wait
+instead of contending for the GIL.
+
 A request is answered only after its batch committed, as before. If the batch fails:
 - the database is unreachable: every message in it gets that error, and each request
   spools its own message (gateway.durable), as a lone one would;

@@ -1,17 +1,29 @@
 """gunicorn settings for the web process: `gunicorn -c python:gateway.gunicorn_conf gateway.wsgi:app`.
 
-Used by docker-compose, `gateway serve` and the ingest bench (bench/bench_ingest.py), which
-compared them on 2 cores (bench/results/ingest.md): a webhook spends most of its time
-waiting on PostgreSQL and Redis, so threads overlap those waits; sync workers served
-half as many webhooks, and 2 processes x 8 threads beat 4 x 4 (fewer processes
-contending for 2 cores, fewer database connections). With group commit (gateway/group_commit.py)
-16 threads beat 8 and 32: more webhooks wait together, so each commit carries more of them
-(2.8 vs 3.6 ms of CPU per webhook, about 475 vs 360 webhooks/s on 2 cores; 3 or 4 processes
-did no better). Command-line flags override these.
+Used by docker-compose, the Dockerfile, `gateway serve`, the process and fault tests, and the
+benches, which compared them on 2 cores (bench/ingest-notes.md, bench/results/).
+
+gevent workers, not threads. Under a flood each process's ingest writer (gateway/group_commit.py)
+is the serial part: it stores a batch, and the batch's webhooks wait for it. With gthread
+workers it competed for the GIL with 16 request threads after every round trip to PostgreSQL
+or Redis: about 25 ms of wall time per batch for 5 ms of its own CPU. Greenlets switch only
+when one waits on the network, so the writer runs as soon as its answer is there. Ingest bench
+on 2 cores, 32 connections: 1,090 against 664 webhooks/s, p99 80 against 120 ms, 1.34 against
+1.95 ms of CPU per webhook (bench/ingest-notes.md, fifth pass). USSD hops and webhooks at a
+steady 100/s cost the same either way, within the host's noise.
+
+gevent patches the standard library when the worker starts (psycopg, redis-py and SQLAlchemy's
+pool support it), after gunicorn has imported this module: the `gateway` package imports
+nothing heavy at the top for that reason. No request computes for long, so none keeps the
+other greenlets of its process waiting.
 """
-worker_class = "gthread"
-workers = 2           # about one per core
-threads = 16          # requests in flight per process, mostly waiting for their batch's commit
-keepalive = 5         # providers reuse connections; sync workers close every one
+worker_class = "gevent"
+workers = 2                  # about one per core
+# Requests in flight per process. An SMS webhook waits for its batch's commit without a
+# database connection of its own; a USSD hop or a delivery callback borrows one from the pool
+# (gateway/store/db.py). The bound keeps memory in check; further connections wait in the
+# listen backlog.
+worker_connections = 256
+keepalive = 5                # providers reuse connections
 timeout = 30
 graceful_timeout = 20

@@ -37,8 +37,8 @@ def test_gunicorn_web_and_rq_worker_process_a_report(runtime, forums, config_env
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, **config_env, "PUBLIC_BASE_URL": base}
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "gateway.wsgi:app", "--bind",
-                            f"127.0.0.1:{port}", "--workers", "2"], env=env, cwd=ROOT,
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "python:gateway.gunicorn_conf",
+                            "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}"], env=env, cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_up(base, web)
@@ -49,7 +49,18 @@ def test_gunicorn_web_and_rq_worker_process_a_report(runtime, forums, config_env
         assert worker.returncode == 0, worker.stderr
     finally:
         web.terminate()
-        web.wait(timeout=10)
+        _, log = web.communicate(timeout=10)
     with runtime.transaction() as session:
         assert session.scalar(select(Report.status)) == "routed"
         assert len(session.scalars(select(Alert)).all()) == 1
+    assert "Using worker: gevent" in log
+    assert "MonkeyPatchWarning" not in log      # nothing imported ssl before the worker patched
+
+
+def test_gunicorn_settings_import_nothing_that_gevent_must_patch_first():
+    """gunicorn's master imports gateway.gunicorn_conf before a gevent worker patches the
+    standard library; a module imported then (redis imports ssl) would stay unpatched."""
+    code = "import sys, gateway.gunicorn_conf; print(sorted({'ssl', 'redis', 'sqlalchemy', 'flask'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

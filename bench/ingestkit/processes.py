@@ -11,6 +11,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway import gunicorn_conf
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GATEWAY_APP = "gateway.wsgi:app"
@@ -26,11 +28,14 @@ class ServerSettings:
     threads: int
 
     def args(self) -> list[str]:
+        threads = ["--threads", str(self.threads)] if self.worker_class == "gthread" else []
         return ["-c", "python:gateway.gunicorn_conf", "--worker-class", self.worker_class,
-                "--workers", str(self.workers), "--threads", str(self.threads)]
+                "--workers", str(self.workers), *threads]
 
     def label(self) -> str:
-        return f"gunicorn {self.worker_class}, {self.workers} workers x {self.threads} threads"
+        if self.worker_class == "gthread":
+            return f"gunicorn gthread, {self.workers} workers x {self.threads} threads"
+        return f"gunicorn {self.worker_class}, {self.workers} workers x {gunicorn_conf.worker_connections} connections"
 
 
 def free_port() -> int:

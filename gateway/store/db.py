@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 # INSERT … ON CONFLICT … RETURNING, the same statement on both databases we run on
 # (SQLite >= 3.35). Lets the hot path skip savepoints and read-before-write.
 _UPSERT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+POOL_TIMEOUT_SECONDS = 10
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -37,12 +38,14 @@ def make_engine(url: str, connect_timeout: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # pool_size: gunicorn's threads per process (gateway/gunicorn_conf.py) and the ingest writer; with fewer,
-    # every burst opened and closed "overflow" connections, a new server process each time.
-    # connect_timeout: libpq waits forever by default, and a webhook must answer (or spool)
-    # before the provider gives up on it (Twilio: 15 s).
-    engine = create_engine(url, pool_size=17, max_overflow=8, connect_args={"connect_timeout": connect_timeout},
-                           hide_parameters=True)
+    # pool_size: with a smaller pool every burst opened and closed "overflow" connections, a new
+    # server process each time. A gunicorn process serves more requests at once than that
+    # (gateway/gunicorn_conf.py), but SMS webhooks share the ingest writer's connection.
+    # pool_timeout, connect_timeout: a request that cannot get a connection in time spools its
+    # message (is_unavailable), and must do so before the provider gives up (Twilio: 15 s);
+    # libpq would wait forever by default.
+    engine = create_engine(url, pool_size=17, max_overflow=8, pool_timeout=POOL_TIMEOUT_SECONDS,
+                           connect_args={"connect_timeout": connect_timeout}, hide_parameters=True)
     _ping_when_idle(engine)
     cache_batch_statements()
     return engine

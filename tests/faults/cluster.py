@@ -176,5 +176,6 @@ def gateway_command(*args: str) -> list[str]:
 
 
 def gunicorn_command(port: int) -> list[str]:
-    return [str(BIN / "gunicorn"), "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--timeout", "30"]
+    """The production settings (gateway/gunicorn_conf.py: gevent workers), as compose runs them."""
+    return [str(BIN / "gunicorn"), "-c", "python:gateway.gunicorn_conf", "gateway.wsgi:app",
+            "--bind", f"127.0.0.1:{port}"]

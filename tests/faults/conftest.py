@@ -5,6 +5,7 @@ Timings are shortened through the same environment variables an operator would s
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -82,7 +83,8 @@ def stack():
                     process.stop()
             redis.stop()
             postgres.stop()
-            shutil.rmtree(base, ignore_errors=True)
+            if not os.environ.get("KEEP_FAULT_LOGS"):       # README, Tests: kept for a look after a failure
+                shutil.rmtree(base, ignore_errors=True)
 
 
 def _environment(base: Path, postgres, redis, twilio_base: str, port: int) -> dict:
