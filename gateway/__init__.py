@@ -22,7 +22,7 @@ def create_app(config: Config | Mapping | None = None, *, runtime: Runtime | Non
     # anything imported then (redis imports ssl) would be left unpatched.
     from flask import Flask
 
-    from gateway.config import Config, load_config
+    from gateway.config import load_config
     from gateway.runtime import build_runtime, install
 
     if runtime is None:

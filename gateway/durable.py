@@ -29,7 +29,7 @@ from gateway.redelivery import UNDELIVERED, resend_undelivered_alert
 from gateway.receipts import receipt_text
 from gateway.refcodes import new_reference
 from gateway.runtime import Runtime
-from gateway.spool import Spool, UnreadableEntry
+from gateway.spool import Spool, UnreadableEntry, entry_kind
 from gateway.store.db import is_unavailable
 from gateway.store.outbound import apply_delivery_status
 
@@ -193,7 +193,7 @@ def _batches(names: list[str], size: int) -> Iterator[list[str]]:
     """Runs of consecutive SMS entries, at most `size` long; any other entry alone."""
     run: list[str] = []
     for name in names:
-        if not name.startswith("sms-"):
+        if entry_kind(name) != "sms":
             if run:
                 yield run
                 run = []

@@ -190,6 +190,11 @@ def entry_name(kind: str, key: str) -> str:
     return f"{kind}-{hashlib.sha256(f'{kind}:{key}'.encode()).hexdigest()[:40]}{SUFFIX}"
 
 
+def entry_kind(name: str) -> str:
+    """The kind an entry_name() was made for, read from the name alone."""
+    return name.split("-", 1)[0]
+
+
 def _fsync_dir(directory: Path) -> None:
     """The new (or removed) directory entry itself must survive a power cut."""
     fd = os.open(directory, os.O_RDONLY)
